@@ -1,0 +1,148 @@
+"""The catalog: teams, services, the resources and repository claimed for each, and their history."""
+import uuid
+
+from django.db import models
+
+
+class Team(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    github_org = models.CharField(max_length=100, blank=True)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    members = models.JSONField(default=list, blank=True)  # GitHub logins
+    source = models.CharField(max_length=32, default="github")  # github | tag | catalog_info | manual
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class Lifecycle(models.TextChoices):
+    PRODUCTION = "production"
+    STAGING = "staging"
+    EXPERIMENTAL = "experimental"
+    DEPRECATED = "deprecated"
+    EOL = "eol"
+
+
+class Tier(models.TextChoices):
+    CRITICAL = "critical"
+    STANDARD = "standard"
+    EXPERIMENTAL = "experimental"
+
+
+class Service(models.Model):
+    """A catalog entry: a service (has infrastructure) or a component (a repository with none)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    key = models.CharField(max_length=300, db_index=True)  # reconcile's key when the entry was created
+    name = models.CharField(max_length=255, unique=True)
+    display_name = models.CharField(max_length=255, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
+    description = models.TextField(blank=True)
+    entry_type = models.CharField(max_length=16, default="service")  # service | component
+    component_type = models.CharField(max_length=32, blank=True)   # library, website, docs, ...
+    service_type = models.CharField(max_length=32, blank=True)     # api, worker, cron, ...
+    lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.PRODUCTION,
+                                 db_index=True)
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD, db_index=True)
+    tech_stack = models.JSONField(default=list, blank=True)
+    environments = models.JSONField(default=list, blank=True)
+    accounts = models.JSONField(default=list, blank=True)
+    regions = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    repo = models.CharField(max_length=255, blank=True, db_index=True)  # org/name
+    repo_url = models.CharField(max_length=500, blank=True)
+    repo_default_branch = models.CharField(max_length=100, blank=True)
+    repo_confidence = models.FloatField(default=0.0)
+    repo_rule = models.CharField(max_length=32, blank=True)
+    owner = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services")
+    owner_confidence = models.FloatField(default=0.0)
+    ownership_status = models.CharField(max_length=16, default="unowned")  # owned | ambiguous | unowned
+    owner_source = models.CharField(max_length=32, blank=True)  # codeowners, tags, commits, ..., user_correction
+    runner_up = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    runner_up_score = models.FloatField(default=0.0)
+    owner_candidates = models.JSONField(default=list, blank=True)
+    confidence = models.FloatField(default=0.0, db_index=True)
+    health = models.CharField(max_length=16, default="unknown")  # healthy | degraded | down | unknown
+    sources = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    locked_fields = models.JSONField(default=dict, blank=True)  # field -> corrected value (corrections win)
+    hidden = models.BooleanField(default=False)  # "not a service" correction or merged away
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    missed_scans = models.PositiveIntegerField(default=0)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ServiceResource(models.Model):
+    """An AWS resource claimed by a service. A resource belongs to at most one service."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="resources")
+    external_id = models.CharField(max_length=512, unique=True)  # ARN
+    kind = models.CharField(max_length=64)
+    name = models.CharField(max_length=512)
+    account = models.CharField(max_length=64, blank=True)
+    region = models.CharField(max_length=32, blank=True)
+    rule = models.CharField(max_length=64, blank=True)
+    confidence = models.FloatField(default=0.0)
+
+    class Meta:
+        ordering = ["kind", "name"]
+
+
+class DiscoveryEvent(models.Model):
+    """Immutable log of what discovery changed in the catalog, and why."""
+
+    class Type(models.TextChoices):
+        SERVICE_CREATED = "service_created"
+        SERVICE_UPDATED = "service_updated"
+        SERVICE_REMOVED = "service_removed"
+        OWNERSHIP_CHANGED = "ownership_changed"
+        REPO_LINKED = "repo_linked"
+        REPO_UNLINKED = "repo_unlinked"
+        LIFECYCLE_CHANGED = "lifecycle_changed"
+        CORRECTION_APPLIED = "correction_applied"
+
+    run = models.ForeignKey("discovery.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    service_name = models.CharField(max_length=255)
+    event_type = models.CharField(max_length=32, choices=Type.choices, db_index=True)
+    field = models.CharField(max_length=64, blank=True)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class RetirementHold(models.Model):
+    """Retirements held for an operator because one run would retire too much of the catalog at once."""
+
+    run = models.ForeignKey("discovery.Run", on_delete=models.CASCADE, related_name="+")
+    services = models.JSONField(default=list)  # [{"id","name","to"}]
+    total_services = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, default="pending")  # pending | approved | rejected
+    decided_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,33 @@
+"""Bridge from a job to its connector: builds the scanner for a connection and describes failures."""
+from __future__ import annotations
+
+from portal.redact import sanitize_message
+
+
+def scanner_for(connection, job, secret: dict):
+    if connection.provider == "aws":
+        from discovery.connectors.aws.job import AwsJobScanner
+
+        return AwsJobScanner(connection, job, secret)
+    from discovery.connectors.github.job import GithubJobScanner
+
+    return GithubJobScanner(connection, job, secret)
+
+
+def describe_failure(exc: Exception, *, item: str, secrets: tuple[str, ...] = ()) -> dict:
+    """A stable reason code, a sanitized message, the item and a remediation, whatever the exception."""
+    code = getattr(exc, "reason_code", None)
+    if code:
+        return {
+            "reason_code": code,
+            "message": sanitize_message(getattr(exc, "message", None) or str(exc), secrets),
+            "item": sanitize_message(getattr(exc, "item", None) or item, secrets, limit=200),
+            "remediation": getattr(exc, "remediation", "") or "",
+        }
+    return {
+        "reason_code": "unexpected_response",
+        "message": sanitize_message(f"{type(exc).__name__}: {exc}", secrets),
+        "item": item,
+        "remediation": "Retry the run; if it fails again, the upstream answered something Roster does not "
+                       "understand: report it with the run id.",
+    }

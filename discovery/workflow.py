@@ -1,0 +1,59 @@
+"""Trigger discovery and build its Celery canvas.
+
+One chord per trigger: a group with one task per job (of every run triggered together), and a
+callback that finishes those runs and then reconciles, infers ownership and indexes the workspace.
+Messages carry ids only: tenant schema, workspace, run, job.
+"""
+from __future__ import annotations
+
+import uuid
+
+from celery import chord, group
+from django.db import connection as db
+from django.db import transaction
+
+from discovery import runs
+from discovery.models import Connection, Run
+
+
+def discover_workspace(workspace, *, connection_ids=None, selection=None, trigger="manual", requested_by="",
+                       reconcile=True) -> dict:
+    """Queue a scan of each enabled connection (or those named) plus a reconcile run, and dispatch them.
+
+    Returns {"runs": [...], "reconcile_run": Run|None, "already_active": [...]}. A connection whose
+    selection is already being scanned is reported in already_active instead of queued twice.
+    """
+    group_id = uuid.uuid4()
+    connections = Connection.objects.filter(workspace=workspace, enabled=True)
+    if connection_ids:
+        connections = connections.filter(pk__in=connection_ids)
+    created, already_active = [], []
+    for conn in connections:
+        try:
+            created.append(runs.create_scan_run(conn, selection=selection, trigger=trigger,
+                                                requested_by=requested_by, group_id=group_id))
+        except runs.ActiveRunExists as exc:
+            already_active.append(exc.run)
+    reconcile_run = None
+    if reconcile and (created or not already_active):
+        reconcile_run = runs.create_reconcile_run(workspace.pk, trigger=trigger, requested_by=requested_by,
+                                                  group_id=group_id)
+    transaction.on_commit(lambda: dispatch(workspace.pk, created, reconcile_run))
+    return {"runs": created, "reconcile_run": reconcile_run, "already_active": already_active}
+
+
+def dispatch(workspace_id, scan_runs: list[Run], reconcile_run: Run | None):
+    from discovery.tasks import finish_runs, run_job
+
+    schema = db.schema_name
+    ws = str(workspace_id)
+    jobs = [
+        run_job.si(schema, ws, str(run.pk), str(job_id))
+        for run in scan_runs
+        for job_id in run.jobs.values_list("pk", flat=True)
+    ]
+    callback = finish_runs.si(schema, ws, [str(r.pk) for r in scan_runs],
+                              str(reconcile_run.pk) if reconcile_run else None)
+    if jobs:
+        return chord(group(jobs))(callback)
+    return callback.apply_async()

@@ -1,0 +1,18 @@
+#!/usr/bin/env python
+"""Django's command-line utility for Roster."""
+import os
+import sys
+
+
+def main():
+    from portal.env import load_run_env
+
+    load_run_env()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

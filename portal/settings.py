@@ -1,0 +1,161 @@
+"""Roster settings. Everything deployment-specific comes from the environment (see README: Configuration)."""
+import os
+
+from portal.env import BASE_DIR, load_run_env
+
+load_run_env()
+
+env = os.environ.get
+
+SECRET_KEY = env("ROSTER_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env("ROSTER_DEBUG", "0") == "1"
+ALLOWED_HOSTS = [h for h in env("ROSTER_ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,testserver").split(",") if h]
+# Fernet key for secrets at rest (GitHub tokens, App private keys, AWS access keys).
+ROSTER_ENCRYPTION_KEY = env("ROSTER_ENCRYPTION_KEY", "")
+
+SHARED_APPS = [
+    "django_tenants",
+    "portal",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "rest_framework",
+    "drf_spectacular",
+    "django_celery_beat",
+]
+TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "rest_framework.authtoken",
+    "portal.workspaces",
+    "audit",
+    "discovery",
+    "catalog",
+    "ownership",
+    "search",
+]
+INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+
+TENANT_MODEL = "portal.Tenant"
+TENANT_DOMAIN_MODEL = "portal.Domain"
+PUBLIC_SCHEMA_URLCONF = "portal.urls_public"
+ROOT_URLCONF = "portal.urls"
+SHOW_PUBLIC_IF_NO_TENANT_FOUND = True  # unknown hosts get the public landing page, never tenant data
+
+MIDDLEWARE = [
+    "django_tenants.middleware.main.TenantMainMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "portal" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "portal.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django_tenants.postgresql_backend",
+        "NAME": env("ROSTER_DB_NAME", "roster"),
+        "USER": env("ROSTER_DB_USER", "roster"),
+        "PASSWORD": env("ROSTER_DB_PASSWORD", ""),
+        "HOST": env("ROSTER_DB_HOST", "127.0.0.1"),
+        "PORT": env("ROSTER_DB_PORT", "54329"),
+        # Session-level schema switching: never put a transaction-mode pooler in front (DESIGN: tenancy).
+        "CONN_MAX_AGE": int(env("ROSTER_DB_CONN_MAX_AGE", "60")),
+        "TEST": {"NAME": env("ROSTER_TEST_DB_NAME", "test_roster")},
+    }
+}
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+    }
+}
+
+AUTH_PASSWORD_VALIDATORS = []
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / ".run" / "static"
+LOGIN_URL = "/admin/login/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Roster API",
+    "DESCRIPTION": "Self-discovering service catalog: connections, discovery runs, facts, services, teams, search.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Celery -----------------------------------------------------------------
+CELERY_BROKER_URL = env("ROSTER_BROKER_URL", REDIS_URL)
+CELERY_RESULT_BACKEND = env("ROSTER_RESULT_BACKEND", REDIS_URL)
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_EXPIRES = 3600
+CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
+CELERY_TASK_ALWAYS_EAGER = env("ROSTER_CELERY_EAGER", "0") == "1"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("ROSTER_VISIBILITY_TIMEOUT", "600"))}
+
+# --- Discovery ----------------------------------------------------------------
+ROSTER_AWS_ENDPOINT_URL = env("ROSTER_AWS_ENDPOINT_URL", "")  # moto locally; empty for real AWS
+ROSTER_PLATFORM_ACCOUNT_ID = env("ROSTER_PLATFORM_ACCOUNT_ID", "123456789012")
+ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
+ROSTER_RETIRE_GUARD_RATIO = float(env("ROSTER_RETIRE_GUARD_RATIO", "0.20"))
+
+# --- Search -------------------------------------------------------------------
+ROSTER_SEARCH_BACKEND = env("ROSTER_SEARCH_BACKEND", "postgres")  # postgres | meilisearch
+MEILISEARCH_URL = env("MEILISEARCH_URL", "")
+MEILISEARCH_API_KEY = env("MEILISEARCH_API_KEY", "")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "root": {"handlers": ["console"], "level": env("ROSTER_LOG_LEVEL", "INFO")},
+    "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
+}

@@ -1,0 +1,20 @@
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "schema": connection.schema_name})
+
+
+def public_home(request):
+    return HttpResponse(
+        "<h1>Roster</h1><p>Open your tenant at <code>http://&lt;tenant&gt;.localhost:PORT/</code> "
+        "(admin at <code>/admin/</code>, API at <code>/api/v1/</code>).</p>"
+    )
+
+
+def home(request):
+    return redirect("/admin/")
