@@ -67,6 +67,7 @@ def execute_job(job: Job) -> Job:
         scanner = scanning.scanner_for(connection, job, secret)
         for batch in scanner.batches():
             counts = store.persist_batch(run, job, batch)
+            job.stats["touched"] = job.stats.get("touched", 0) + store.touch(run, batch.touched)
             job.facts += counts.facts
             job.links += counts.links
             job.api_calls += batch.api_calls

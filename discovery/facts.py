@@ -111,6 +111,9 @@ class Batch:
     links: list[LinkRecord] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)  # {"reason_code","message","item"}
     api_calls: int = 0
+    # External ids still present but not re-read (incremental scans): the store marks them, and every
+    # fact whose external id starts with "<id>/", as seen by this run without rewriting them.
+    touched: list[str] = field(default_factory=list)
 
 
 def clean_attributes(kind: str, attributes: dict[str, Any]) -> dict[str, Any]:

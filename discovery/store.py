@@ -125,3 +125,47 @@ def missing_facts(connection, selection: dict, selection_hash: str) -> MissingFa
     facts = list(in_scope.exclude(last_seen_run=run).filter(first_seen__lt=run.created_at).order_by("kind", "name"))
     confidence = "high" if run.status == RunStatus.SUCCEEDED and not run.failures else "low"
     return MissingFacts(run=run, facts=facts, confidence=confidence)
+
+
+def touch(run: Run, prefixes: list[str]) -> int:
+    """Mark unchanged facts (and links) as seen by ``run``: used by incremental scans that skip re-reading them."""
+    if not prefixes:
+        return 0
+    from django.db.models import Q
+
+    now = timezone.now()
+    query = Q()
+    for prefix in prefixes:
+        query |= Q(external_id=prefix) | Q(external_id__startswith=prefix + "/")
+    touched = Fact.objects.filter(query, connection_id=run.connection_id).update(last_seen=now, last_seen_run=run)
+    link_query = Q()
+    for prefix in prefixes:
+        link_query |= Q(source_id=prefix) | Q(source_id__startswith=prefix + "/")
+    FactLink.objects.filter(link_query, connection_id=run.connection_id).update(last_seen=now, last_seen_run=run)
+    return touched
+
+
+def current_facts(workspace_id=None):
+    """Facts still believed to exist: per connection, those seen since its latest *successful* full scan began.
+
+    A fact that a successful full scan did not see is gone; a partial or failed scan proves nothing, so
+    the last successful one decides. Connections never scanned successfully keep everything they have.
+    """
+    from django.db.models import Q
+
+    scans = Run.objects.filter(kind=Run.Kind.SCAN, status=RunStatus.SUCCEEDED, full_scan=True)
+    facts = Fact.objects.all()
+    links = FactLink.objects.all()
+    if workspace_id is not None:
+        scans, facts, links = (scans.filter(workspace_id=workspace_id), facts.filter(workspace_id=workspace_id),
+                               links.filter(workspace_id=workspace_id))
+    latest = {}
+    for connection_id, created_at in scans.order_by("connection_id", "-created_at").values_list("connection_id",
+                                                                                                "created_at"):
+        latest.setdefault(connection_id, created_at)
+    stale = Q()
+    for connection_id, since in latest.items():
+        stale |= Q(connection_id=connection_id, last_seen__lt=since)
+    if latest:
+        facts, links = facts.exclude(stale), links.exclude(stale)
+    return facts, links

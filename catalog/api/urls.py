@@ -1,1 +1,13 @@
-urlpatterns = []
+from django.urls import path, re_path
+from rest_framework.routers import DefaultRouter
+
+from catalog.api import views
+
+router = DefaultRouter()
+router.register("services", views.ServiceViewSet, basename="service")
+router.register("teams", views.TeamViewSet, basename="team")
+router.register("discovery-events", views.DiscoveryEventViewSet, basename="discovery-event")
+urlpatterns = [
+    re_path(r"^resources/(?P<arn>.+)/service/?$", views.ResourceServiceView.as_view(), name="resource-service"),
+    *router.urls,
+]

@@ -1,0 +1,98 @@
+from rest_framework import serializers
+
+from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    service_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["id", "slug", "name", "description", "github_org", "parent", "members", "source", "service_count"]
+
+
+class ResourceSerializer(serializers.ModelSerializer):
+    type = serializers.CharField(source="kind")
+    arn = serializers.CharField(source="external_id")
+
+    class Meta:
+        model = ServiceResource
+        fields = ["type", "name", "arn", "account", "region", "rule", "confidence"]
+
+
+class OwnerField(serializers.Serializer):
+    team_id = serializers.UUIDField(allow_null=True)
+    slug = serializers.CharField(allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    confidence = serializers.FloatField()
+    status = serializers.CharField()
+    source = serializers.CharField()
+
+
+def owner_payload(service: Service) -> dict:
+    team = service.owner
+    return {
+        "team_id": team.pk if team else None, "slug": team.slug if team else None, "name": team.name if team else None,
+        "confidence": service.owner_confidence, "status": service.ownership_status, "source": service.owner_source,
+    }
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    owner = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Service
+        fields = ["id", "name", "display_name", "description", "entry_type", "component_type", "service_type",
+                  "lifecycle", "tier", "tech_stack", "environments", "repo", "owner", "confidence", "health",
+                  "updated_at"]
+
+    def get_owner(self, obj) -> OwnerField:
+        return owner_payload(obj)
+
+
+class ServiceDetailSerializer(ServiceSerializer):
+    repository = serializers.SerializerMethodField()
+    infrastructure = serializers.SerializerMethodField()
+    runner_up = serializers.SerializerMethodField()
+
+    class Meta(ServiceSerializer.Meta):
+        fields = ServiceSerializer.Meta.fields + [
+            "aliases", "accounts", "regions", "sources", "evidence", "repository", "infrastructure", "runner_up",
+            "owner_candidates", "locked_fields", "missed_scans", "last_seen_at", "created_at"]
+
+    def get_repository(self, obj) -> dict | None:
+        if not obj.repo:
+            return None
+        return {"full_name": obj.repo, "url": obj.repo_url, "default_branch": obj.repo_default_branch,
+                "confidence": obj.repo_confidence, "rule": obj.repo_rule}
+
+    def get_infrastructure(self, obj) -> dict:
+        return {"aws_resources": ResourceSerializer(obj.resources.all(), many=True).data}
+
+    def get_runner_up(self, obj) -> dict | None:
+        if not obj.runner_up_id:
+            return None
+        return {"slug": obj.runner_up.slug, "score": obj.runner_up_score}
+
+
+class CorrectionRequestSerializer(serializers.Serializer):
+    """Any subset; each field given becomes one stored correction."""
+
+    team_id = serializers.UUIDField(required=False, allow_null=True, help_text="new owner team id (or use owner)")
+    owner = serializers.CharField(required=False, allow_null=True, help_text="new owner team slug")
+    repo = serializers.CharField(required=False, allow_null=True, allow_blank=True, help_text="org/name or null")
+    name = serializers.CharField(required=False)
+    lifecycle = serializers.CharField(required=False)
+    tier = serializers.CharField(required=False)
+    not_a_service = serializers.BooleanField(required=False)
+    merge_into = serializers.CharField(required=False, help_text="id or name of the service to merge this one into")
+    split = serializers.DictField(required=False, help_text='{"name": ..., "resources": [ARN, ...]}')
+    correction_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DiscoveryEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DiscoveryEvent
+        fields = ["id", "run", "service", "service_name", "event_type", "field", "old_value", "new_value",
+                  "confidence", "reason", "created_at"]

@@ -1,0 +1,142 @@
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from discovery import runs, templates, workflow
+from discovery.models import Connection, Fact, FactLink, Job, Run
+
+
+class ConnectionForm(forms.ModelForm):
+    """Secrets are entered here and stored encrypted; the form never shows them back."""
+
+    secret_token = forms.CharField(required=False, widget=forms.PasswordInput, help_text="GitHub token (leave blank to keep)")
+    secret_private_key = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                                         help_text="GitHub App private key PEM (leave blank to keep)")
+    secret_access_key_id = forms.CharField(required=False, help_text="AWS base identity access key id (optional)")
+    secret_secret_access_key = forms.CharField(required=False, widget=forms.PasswordInput,
+                                               help_text="AWS base identity secret key (optional)")
+
+    class Meta:
+        model = Connection
+        fields = ["workspace", "provider", "name", "config", "enabled"]
+
+    def save(self, commit=True):
+        conn = super().save(commit=False)
+        secret = {k: self.cleaned_data[f"secret_{k}"] for k in ("token", "private_key", "access_key_id",
+                                                                "secret_access_key") if self.cleaned_data.get(f"secret_{k}")}
+        if secret:
+            conn.set_secret({**(conn.get_secret() if conn.has_secret else {}), **secret})
+        if conn.provider == "aws" and not conn.config.get("external_id"):
+            import uuid
+
+            conn.config = {**conn.config, "external_id": str(uuid.uuid4())}
+        if commit:
+            conn.save()
+        return conn
+
+
+class RunInline(admin.TabularInline):
+    model = Run
+    fields = ("created_at", "status", "trigger", "succeeded", "failed", "total", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    show_change_link = True
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-created_at")
+
+
+@admin.register(Connection)
+class ConnectionAdmin(admin.ModelAdmin):
+    form = ConnectionForm
+    list_display = ("name", "provider", "workspace", "enabled", "has_secret", "last_run")
+    list_filter = ("provider", "enabled")
+    inlines = [RunInline]
+    actions = ["run_now"]
+    readonly_fields = ("cloudformation_template",)
+
+    @admin.display(description="last run")
+    def last_run(self, obj):
+        run = obj.runs.order_by("-created_at").first()
+        return f"{run.status} {run.created_at:%Y-%m-%d %H:%M}" if run else "-"
+
+    @admin.display(description="CloudFormation template")
+    def cloudformation_template(self, obj):
+        if not obj.pk or obj.provider != "aws":
+            return "-"
+        url = reverse("admin:discovery_connection_template", args=[obj.pk])
+        return format_html('<a href="{}">Download the read-only role template</a><pre style="max-height:20em;'
+                           'overflow:auto">{}</pre>', url, templates.cloudformation_template(obj))
+
+    def get_urls(self):
+        return [path("<uuid:pk>/template/", self.admin_site.admin_view(self.template_view),
+                     name="discovery_connection_template"), *super().get_urls()]
+
+    def template_view(self, request, pk):
+        return HttpResponse(templates.cloudformation_template(Connection.objects.get(pk=pk)),
+                            content_type="text/yaml")
+
+    @admin.action(description="Run discovery now")
+    def run_now(self, request, queryset):
+        by_workspace = {}
+        for conn in queryset:
+            by_workspace.setdefault(conn.workspace, []).append(conn.pk)
+        for workspace, ids in by_workspace.items():
+            with transaction.atomic():
+                result = workflow.discover_workspace(workspace, connection_ids=ids, trigger="admin",
+                                                     requested_by=request.user.get_username())
+            self.message_user(request, f"queued {len(result['runs'])} run(s)", messages.SUCCESS)
+            for run in result["already_active"]:
+                self.message_user(request, f"{run.connection} already has an active run", messages.WARNING)
+
+
+class JobInline(admin.TabularInline):
+    model = Job
+    fields = ("key", "status", "attempts", "facts", "api_calls", "failure", "finished_at")
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "connection", "status", "trigger", "succeeded", "failed", "total")
+    list_filter = ("status", "kind", "trigger", "connection")
+    readonly_fields = [f.name for f in Run._meta.fields]
+    inlines = [JobInline]
+    actions = ["cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Cancel")
+    def cancel(self, request, queryset):
+        n = sum(runs.cancel_run(run, actor=request.user.get_username()) for run in queryset)
+        self.message_user(request, f"cancelled {n} run(s)")
+
+
+@admin.register(Fact)
+class FactAdmin(admin.ModelAdmin):
+    list_display = ("kind", "name", "account", "region", "last_seen", "connection")
+    list_filter = ("kind", "connection", "region")
+    search_fields = ("name", "external_id")
+    readonly_fields = [f.name for f in Fact._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(FactLink)
+class FactLinkAdmin(admin.ModelAdmin):
+    list_display = ("source_id", "relation", "target_id", "last_seen")
+    list_filter = ("relation",)
+    search_fields = ("source_id", "target_id")
+    readonly_fields = [f.name for f in FactLink._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,272 @@
+"""Run one GitHub job of a discovery: ``github_teams`` (org, members, teams) or ``github_repos``.
+
+Repositories come in GraphQL pages of up to 50 with their files and recent commits in the same query.
+An incremental run (the same selection succeeded before) lists repositories cheaply first and only
+fetches those whose pushedAt changed; the rest are marked as seen without being read again.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from django.core.cache import cache
+
+from discovery.connectors.github import queries
+from discovery.connectors.github.auth import resolve_token
+from discovery.connectors.github.client import BadGateway, GithubClient
+from discovery.connectors.github.errors import GithubFailure
+from discovery.connectors.github.repo_facts import repo_batch, team_batch
+from discovery.facts import GH_REPO, Batch, github_id
+
+PERMISSIONS = {"ADMIN": "admin", "MAINTAIN": "maintain", "WRITE": "push", "TRIAGE": "triage", "READ": "pull"}
+MAX_PAGE = 50
+MIN_PAGE = 5
+
+
+class EtagCache:
+    """Conditional-request cache in Redis, per tenant (the cache key function adds the schema) and connection."""
+
+    def __init__(self, connection_id):
+        self.prefix = f"gh-etag:{connection_id}:"
+
+    def get(self, key):
+        return cache.get(self.prefix + key)
+
+    def set(self, key, value):
+        cache.set(self.prefix + key, value, timeout=7 * 24 * 3600)
+
+
+class GithubJobScanner:
+    def __init__(self, connection, job, secret: dict):
+        self.connection = connection
+        self.job = job
+        self.config = connection.config
+        self.org = self.config["org"]
+        base_url = self.config.get("base_url") or "https://api.github.com"
+        self.client = GithubClient(base_url, resolve_token(self.config, secret),
+                                   etag_cache=EtagCache(connection.pk))
+        self.skipped_unchanged = 0
+        self.skipped_excluded = 0
+
+    def stats(self) -> dict:
+        stats = self.client.stats.as_dict()
+        return {"retries": stats["retries"], "throttled": stats["secondary_limits"] + stats["rate_limit_waits"],
+                "wait_seconds": stats["wait_seconds"],
+                "extra": {**{k: v for k, v in stats.items() if k not in ("retries", "wait_seconds")},
+                          "repos_unchanged": self.skipped_unchanged, "repos_excluded": self.skipped_excluded}}
+
+    def batches(self) -> Iterator[Batch]:
+        try:
+            if self.job.scanner == "github_teams":
+                yield from self._teams()
+            else:
+                yield from self._repos()
+        except GithubFailure as exc:
+            exc.stats = self.stats()
+            raise
+
+    # --- teams ---------------------------------------------------------------
+    def _teams(self) -> Iterator[Batch]:
+        # The org itself over REST, conditionally: a 304 costs nothing and proves the org is visible.
+        self.client.rest(f"/orgs/{self.org}", item=self.org)
+        members = [m for page in self._pages(queries.MEMBERS, "membersWithRole") for m in page]
+        teams = []
+        for page in self._pages(queries.TEAMS, "teams"):
+            for node in page:
+                teams.append({
+                    "slug": node["slug"], "name": node.get("name"), "description": node.get("description") or "",
+                    "parent": (node.get("parentTeam") or {}).get("slug"),
+                    "members": [m["login"] for m in self._team_members(node)],
+                    "repos": {e["node"]["name"]: PERMISSIONS.get(e.get("permission"), "pull")
+                              for e in self._team_repos(node)},
+                })
+        before = self.client.stats.as_dict()["requests"]
+        batch = team_batch(self.org, teams, [{"login": m["login"], "name": m.get("name"), "email": m.get("email")}
+                                             for m in members])
+        batch.api_calls = before
+        yield batch
+
+    def _pages(self, query: str, connection_name: str, **variables) -> Iterator[list]:
+        cursor = None
+        while True:
+            data = self.client.query(query, {"org": self.org, "cursor": cursor, **variables}, item=self.org)
+            org = data.get("organization")
+            if org is None:
+                raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)
+            conn = org[connection_name]
+            yield conn.get("nodes") or []
+            if not conn["pageInfo"]["hasNextPage"]:
+                return
+            cursor = conn["pageInfo"]["endCursor"]
+
+    def _nested(self, node: dict, field: str, query: str, key: str) -> list:
+        conn = node.get(field) or {}
+        items = list(conn.get(key) or [])
+        info = conn.get("pageInfo") or {}
+        while info.get("hasNextPage"):
+            data = self.client.query(query, {"org": self.org, "slug": node["slug"], "cursor": info["endCursor"]})
+            conn = data["organization"]["team"][field]
+            items.extend(conn.get(key) or [])
+            info = conn["pageInfo"]
+        return items
+
+    def _team_members(self, node):
+        return self._nested(node, "members", queries.TEAM_MEMBERS_PAGE, "nodes")
+
+    def _team_repos(self, node):
+        return self._nested(node, "repositories", queries.TEAM_REPOS_PAGE, "edges")
+
+    # --- repositories ----------------------------------------------------------
+    def _wanted(self, node: dict) -> bool:
+        if node.get("isArchived") and not self.config.get("include_archived"):
+            return False
+        if node.get("isFork") and not self.config.get("include_forks"):
+            return False
+        only = set(self.job.run.selection.get("repos") or [])
+        return not only or node["name"] in only or node.get("nameWithOwner") in only
+
+    def _repos(self) -> Iterator[Batch]:
+        known = self._known_pushed_at()
+        if known is None:
+            yield from self._full_scan()
+        else:
+            yield from self._incremental_scan(known)
+
+    def _known_pushed_at(self) -> dict[str, str] | None:
+        """pushedAt per repository as of the last successful run of this selection, or None for a full scan."""
+        from discovery.models import Fact, Run, RunStatus
+
+        run = self.job.run
+        previous = (Run.objects.filter(connection=self.connection, selection_hash=run.selection_hash,
+                                       status=RunStatus.SUCCEEDED, kind=Run.Kind.SCAN)
+                    .exclude(pk=run.pk).order_by("-created_at").first())
+        if previous is None or self.config.get("always_full"):
+            return None
+        return dict(Fact.objects.filter(connection=self.connection, kind=GH_REPO, last_seen__gte=previous.created_at)
+                    .values_list("name", "attributes__pushed_at"))
+
+    def _full_scan(self) -> Iterator[Batch]:
+        cursor, first = None, MAX_PAGE
+        while True:
+            calls = self.client.stats.requests
+            try:
+                data = self.client.query(queries.REPOS_FULL, {"org": self.org, "first": first, "cursor": cursor},
+                                         item=self.org)
+            except BadGateway:
+                if first <= MIN_PAGE:
+                    raise GithubFailure("unexpected_response", "GitHub answered 502 even for small pages", self.org)
+                first = max(MIN_PAGE, first // 2)  # GitHub times out on expensive pages: ask for less
+                self.client.stats.add(page_halvings=1)
+                continue
+            org = data.get("organization")
+            if org is None:
+                raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)
+            conn = org["repositories"]
+            yield self._batch_for(conn.get("nodes") or [], self.client.stats.requests - calls)
+            if not conn["pageInfo"]["hasNextPage"]:
+                return
+            cursor = conn["pageInfo"]["endCursor"]
+
+    def _incremental_scan(self, known: dict[str, str]) -> Iterator[Batch]:
+        changed, unchanged = [], []
+        cursor = None
+        while True:
+            data = self.client.query(queries.REPOS_LIST, {"org": self.org, "cursor": cursor}, item=self.org)
+            org = data.get("organization")
+            if org is None:
+                raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)
+            conn = org["repositories"]
+            for node in conn.get("nodes") or []:
+                if not self._wanted(node):
+                    self.skipped_excluded += 1
+                elif node["name"] in known and known[node["name"]] == node.get("pushedAt"):
+                    unchanged.append(node["name"])
+                else:
+                    changed.append(node["id"])
+            if not conn["pageInfo"]["hasNextPage"]:
+                break
+            cursor = conn["pageInfo"]["endCursor"]
+        self.skipped_unchanged = len(unchanged)
+        touched = [prefix for name in unchanged for prefix in _repo_prefixes(self.org, name)]
+        yield Batch(touched=touched, api_calls=self.client.stats.requests)
+        step = MAX_PAGE
+        i = 0
+        while i < len(changed):
+            calls = self.client.stats.requests
+            try:
+                data = self.client.query(queries.REPOS_BY_ID, {"ids": changed[i:i + step]}, item=self.org)
+            except BadGateway:
+                if step <= MIN_PAGE:
+                    raise GithubFailure("unexpected_response", "GitHub answered 502 even for small pages", self.org)
+                step = max(MIN_PAGE, step // 2)
+                self.client.stats.add(page_halvings=1)
+                continue
+            yield self._batch_for([n for n in data.get("nodes") or [] if n], self.client.stats.requests - calls)
+            i += step
+
+    def _batch_for(self, nodes: list[dict], api_calls: int) -> Batch:
+        batch = Batch(api_calls=api_calls)
+        for node in nodes:
+            if not self._wanted(node):
+                self.skipped_excluded += 1
+                continue
+            repo_facts = repo_batch(self.org, repo_input(node))
+            batch.facts.extend(repo_facts.facts)
+            batch.links.extend(repo_facts.links)
+            batch.warnings.extend(repo_facts.warnings)
+        return batch
+
+
+def _repo_prefixes(org: str, name: str) -> list[str]:
+    from discovery import facts as k
+
+    return [github_id(kind, org, name) for kind in (k.GH_REPO, k.GH_CODEOWNER_RULE, k.GH_CATALOG_ENTITY,
+                                                    k.GH_DEPLOY_TARGET)]
+
+
+def _blob(obj: dict | None):
+    """Blob text, or bytes for binary content (GitHub gives no text for binary blobs)."""
+    if not obj:
+        return None
+    if obj.get("isBinary") or obj.get("text") is None:
+        return b"\x00binary"
+    return obj["text"]
+
+
+def repo_input(node: dict) -> dict:
+    """The GraphQL repository node in the shape repo_facts.repo_batch expects."""
+    files, truncated = {}, []
+    for alias, path in queries.FILE_PATHS.items():
+        value = _blob(node.get(alias))
+        if value is not None:
+            files[path] = value
+            if (node.get(alias) or {}).get("isTruncated"):
+                truncated.append(path)
+    for entry in ((node.get("workflows") or {}).get("entries") or []):
+        obj = entry.get("object") or {}
+        if "byteSize" not in obj and "text" not in obj:
+            continue  # a sub-folder
+        files[entry["path"]] = _blob(obj)
+        if obj.get("isTruncated"):
+            truncated.append(entry["path"])
+    branch = node.get("defaultBranchRef") or {}
+    history = ((branch.get("target") or {}).get("history") or {}).get("nodes") or []
+    return {
+        "name": node["name"],
+        "description": node.get("description") or "",
+        "url": node.get("url") or "",
+        "primary_language": (node.get("primaryLanguage") or {}).get("name"),
+        "languages": {e["node"]["name"]: e["size"] for e in ((node.get("languages") or {}).get("edges") or [])},
+        "topics": [n["topic"]["name"] for n in ((node.get("repositoryTopics") or {}).get("nodes") or [])],
+        "archived": bool(node.get("isArchived")),
+        "fork": bool(node.get("isFork")),
+        "default_branch": branch.get("name") or "",
+        "pushed_at": node.get("pushedAt"),
+        "files": files,
+        "truncated_files": truncated,
+        "commits": [
+            {"login": ((c.get("author") or {}).get("user") or {}).get("login"),
+             "email": (c.get("author") or {}).get("email"), "date": c.get("committedDate")}
+            for c in history
+        ],
+    }
+

@@ -1,0 +1,130 @@
+"""The GraphQL documents the scanner sends. Each is checked against GitHub's public schema in the tests
+(through the emulator), so a field GitHub would reject fails here first."""
+
+# Files read from the default branch in the same query as the repository: every CODEOWNERS location,
+# the common README names, catalog-info, deploy companions and the whole .github/workflows folder.
+FILE_PATHS = {
+    "co_github": ".github/CODEOWNERS",
+    "co_root": "CODEOWNERS",
+    "co_docs": "docs/CODEOWNERS",
+    "readme_md": "README.md",
+    "readme_lower": "readme.md",
+    "readme_rst": "README.rst",
+    "readme_plain": "README",
+    "readme_txt": "README.txt",
+    "catalog_yaml": "catalog-info.yaml",
+    "catalog_yml": "catalog-info.yml",
+    "serverless_yml": "serverless.yml",
+    "serverless_yaml": "serverless.yaml",
+    "samconfig": "samconfig.toml",
+    "cdk_json": "cdk.json",
+}
+
+_FILES = "\n".join(
+    f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}'
+    for alias, path in FILE_PATHS.items()
+)
+
+REPO_FIELDS = f"""
+      id
+      name
+      nameWithOwner
+      description
+      url
+      isArchived
+      isFork
+      pushedAt
+      primaryLanguage {{ name }}
+      languages(first: 10, orderBy: {{field: SIZE, direction: DESC}}) {{ edges {{ size node {{ name }} }} }}
+      repositoryTopics(first: 20) {{ nodes {{ topic {{ name }} }} }}
+      defaultBranchRef {{
+        name
+        target {{ ... on Commit {{ history(first: 50) {{ nodes {{ committedDate author {{ email user {{ login }} }} }} }} }} }}
+      }}
+{_FILES}
+      workflows: object(expression: "HEAD:.github/workflows") {{
+        ... on Tree {{ entries {{ name path object {{ ... on Blob {{ text byteSize isBinary isTruncated }} }} }} }}
+      }}
+"""
+
+REPOS_FULL = f"""
+query($org: String!, $first: Int!, $cursor: String) {{
+  organization(login: $org) {{
+    repositories(first: $first, after: $cursor, orderBy: {{field: NAME, direction: ASC}}) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{ {REPO_FIELDS} }}
+    }}
+  }}
+  rateLimit {{ cost remaining resetAt }}
+}}
+"""
+
+REPOS_LIST = """
+query($org: String!, $cursor: String) {
+  organization(login: $org) {
+    repositories(first: 100, after: $cursor, orderBy: {field: NAME, direction: ASC}) {
+      pageInfo { hasNextPage endCursor }
+      nodes { id name isArchived isFork pushedAt }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+REPOS_BY_ID = f"""
+query($ids: [ID!]!) {{
+  nodes(ids: $ids) {{ ... on Repository {{ {REPO_FIELDS} }} }}
+  rateLimit {{ cost remaining resetAt }}
+}}
+"""
+
+TEAMS = """
+query($org: String!, $cursor: String) {
+  organization(login: $org) {
+    login
+    name
+    description
+    teams(first: 50, after: $cursor) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        slug
+        name
+        description
+        parentTeam { slug }
+        members(first: 100, membership: IMMEDIATE) { pageInfo { hasNextPage endCursor } nodes { login } }
+        repositories(first: 100) { pageInfo { hasNextPage endCursor } edges { permission node { name } } }
+      }
+    }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+TEAM_MEMBERS_PAGE = """
+query($org: String!, $slug: String!, $cursor: String) {
+  organization(login: $org) {
+    team(slug: $slug) { members(first: 100, after: $cursor, membership: IMMEDIATE) {
+      pageInfo { hasNextPage endCursor } nodes { login } } }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+TEAM_REPOS_PAGE = """
+query($org: String!, $slug: String!, $cursor: String) {
+  organization(login: $org) {
+    team(slug: $slug) { repositories(first: 100, after: $cursor) {
+      pageInfo { hasNextPage endCursor } edges { permission node { name } } } }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""
+
+MEMBERS = """
+query($org: String!, $cursor: String) {
+  organization(login: $org) {
+    membersWithRole(first: 100, after: $cursor) { pageInfo { hasNextPage endCursor } nodes { login name email } }
+  }
+  rateLimit { cost remaining resetAt }
+}
+"""

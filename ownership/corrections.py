@@ -1,0 +1,186 @@
+"""Apply a person's correction: store it (who, when, old, new, reason), apply it at once, lock it against
+discovery, and let it teach inference by propagating to similar services."""
+from __future__ import annotations
+
+from django.db import transaction
+
+from audit import events
+from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
+from ownership.models import Correction
+
+VALID_LIFECYCLES = ("production", "staging", "experimental", "deprecated", "eol")
+VALID_TIERS = ("critical", "standard", "experimental")
+
+
+class CorrectionError(ValueError):
+    pass
+
+
+def _record(service: Service, field: str, old, new, *, user: str, reason: str) -> Correction:
+    correction = Correction.objects.create(service=service, service_name=service.name, field=field, old_value=old,
+                                           new_value=new, reason=reason[:500], user=user)
+    DiscoveryEvent.objects.create(service=service, service_name=service.name, event_type="correction_applied",
+                                  field=field, old_value=old, new_value=new, confidence=1.0,
+                                  reason=f"corrected by {user}: {reason}"[:500])
+    events.record("correction.applied", actor=user, obj=correction, service=service.name, field=field,
+                  old=old, new=new)
+    return correction
+
+
+def _lock(service: Service, field: str, value) -> None:
+    service.locked_fields = {**(service.locked_fields or {}), field: value}
+
+
+@transaction.atomic
+def correct(service: Service, field: str, value, *, user: str, reason: str = "") -> dict:
+    """Returns {"correction": Correction, "propagated": n, "service": Service}."""
+    service = Service.objects.select_for_update().get(pk=service.pk)
+    handler = {
+        "owner": _owner, "repo": _repo, "name": _name, "lifecycle": _lifecycle, "tier": _tier,
+        "not_a_service": _not_a_service, "merge": _merge, "split": _split,
+    }.get(field)
+    if handler is None:
+        raise CorrectionError(f"cannot correct {field!r}")
+    return handler(service, value, user=user, reason=reason)
+
+
+def _owner(service, value, *, user, reason):
+    team = Team.objects.filter(slug=value).first() if value else None
+    if value and team is None:
+        raise CorrectionError(f"no team {value!r}")
+    old = service.owner.slug if service.owner_id else None
+    service.owner = team
+    service.owner_confidence, service.ownership_status = 1.0, ("owned" if team else "unowned")
+    service.owner_source = "user_correction"
+    _lock(service, "owner", value or None)
+    service.save()
+    correction = _record(service, "owner", old, value, user=user, reason=reason)
+    propagated = propagate_owner(service, team, correction) if team else 0
+    correction.propagated_count = propagated
+    correction.save(update_fields=["propagated_count"])
+    return {"correction": correction, "propagated": propagated, "service": service}
+
+
+def propagate_owner(service: Service, team: Team, correction: Correction) -> int:
+    """Similar services (same name pattern, per ownership.propagation) take the corrected owner at 0.85,
+    unless a person corrected them directly. Returns how many services improved."""
+    from ownership.propagation import similar_services
+
+    candidates = list(Service.objects.exclude(pk=service.pk).filter(hidden=False).select_related("owner"))
+    improved = 0
+    for other in similar_services(service, candidates):
+        locked = other.locked_fields or {}
+        if "owner" in locked:
+            continue
+        if other.owner_id == team.pk and other.owner_confidence >= 0.85:
+            continue
+        old = other.owner.slug if other.owner_id else None
+        other.locked_fields = {**locked, "owner_propagated": {"team": team.slug, "confidence": 0.85,
+                                                             "correction": correction.pk}}
+        other.owner, other.owner_confidence, other.ownership_status = team, 0.85, "owned"
+        other.owner_source = "correction_propagated"
+        other.save()
+        DiscoveryEvent.objects.create(service=other, service_name=other.name, event_type="ownership_changed",
+                                      field="owner", old_value=old, new_value=team.slug, confidence=0.85,
+                                      reason=f"propagated from the correction of {service.name}")
+        improved += 1
+    return improved
+
+
+def _repo(service, value, *, user, reason):
+    old = service.repo or None
+    service.repo = value or ""
+    service.repo_url = f"https://github.com/{value}" if value else ""
+    service.repo_confidence, service.repo_rule = 1.0, "user_correction"
+    _lock(service, "repo", value or None)
+    service.save()
+    return {"correction": _record(service, "repo", old, value, user=user, reason=reason), "propagated": 0,
+            "service": service}
+
+
+def _name(service, value, *, user, reason):
+    value = (value or "").strip()
+    if not value:
+        raise CorrectionError("name cannot be empty")
+    if Service.objects.filter(name=value).exclude(pk=service.pk).exists():
+        raise CorrectionError(f"another service is already named {value!r}")
+    old = service.name
+    service.aliases = sorted(set(service.aliases or []) | {old})
+    service.name = value
+    _lock(service, "name", value)
+    service.save()
+    return {"correction": _record(service, "name", old, value, user=user, reason=reason), "propagated": 0,
+            "service": service}
+
+
+def _choice(field, allowed):
+    def handler(service, value, *, user, reason):
+        if value not in allowed:
+            raise CorrectionError(f"{field} must be one of {', '.join(allowed)}")
+        old = getattr(service, field)
+        setattr(service, field, value)
+        _lock(service, field, value)
+        service.save()
+        return {"correction": _record(service, field, old, value, user=user, reason=reason), "propagated": 0,
+                "service": service}
+    return handler
+
+
+_lifecycle = _choice("lifecycle", VALID_LIFECYCLES)
+_tier = _choice("tier", VALID_TIERS)
+
+
+def _not_a_service(service, value, *, user, reason):
+    hidden = bool(value if value is not None else True)
+    old = service.hidden
+    service.hidden = hidden
+    _lock(service, "not_a_service", hidden)
+    service.save()
+    return {"correction": _record(service, "not_a_service", old, hidden, user=user, reason=reason),
+            "propagated": 0, "service": service}
+
+
+def _merge(service, value, *, user, reason):
+    """Merge ``service`` into the service named or identified by ``value``: one entry from now on."""
+    target = Service.objects.filter(pk=value).first() if _is_uuid(value) else Service.objects.filter(
+        name=value).first()
+    if target is None or target.pk == service.pk:
+        raise CorrectionError("merge needs another existing service (id or name)")
+    ServiceResource.objects.filter(service=service).update(service=target)
+    target.aliases = sorted(set(target.aliases or []) | {service.name, *(service.aliases or [])})
+    target.save(update_fields=["aliases", "updated_at"])
+    service.hidden, service.merged_into = True, target
+    _lock(service, "merge", str(target.pk))
+    service.save()
+    correction = _record(service, "merge", None, target.name, user=user, reason=reason)
+    return {"correction": correction, "propagated": 0, "service": target}
+
+
+def _split(service, value, *, user, reason):
+    """Split resources off into a new service: value = {"name": ..., "resources": [arn, ...]}."""
+    if not isinstance(value, dict) or not value.get("name") or not value.get("resources"):
+        raise CorrectionError('split needs {"name": ..., "resources": [ARNs of this service]}')
+    if Service.objects.filter(name=value["name"]).exists():
+        raise CorrectionError(f"a service named {value['name']!r} exists already")
+    moving = ServiceResource.objects.filter(service=service, external_id__in=value["resources"])
+    if moving.count() != len(set(value["resources"])):
+        raise CorrectionError("every resource to split off must belong to this service")
+    new = Service.objects.create(
+        key=f"split:{service.key}:{value['name']}", name=value["name"], display_name=value["name"],
+        owner=service.owner, owner_confidence=service.owner_confidence, ownership_status=service.ownership_status,
+        owner_source=service.owner_source, lifecycle=service.lifecycle, confidence=1.0,
+        locked_fields={"resources": list(value["resources"]), "name": value["name"]}, sources=["user_correction"],
+    )
+    moving.update(service=new)
+    correction = _record(service, "split", None, value, user=user, reason=reason)
+    return {"correction": correction, "propagated": 0, "service": new}
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+        return True
+    except ValueError:
+        return False

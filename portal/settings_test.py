@@ -1,0 +1,12 @@
+"""Test settings: the same stack (real PostgreSQL and Redis) on a separate database and Redis db,
+so a running demo and the suite never share queues or data."""
+import os
+
+os.environ.setdefault("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/1")
+os.environ.setdefault("ROSTER_ENCRYPTION_KEY", "tQ2vLkWm4e6s7nQmM1m3x1m6Rr3nX9pZb4l0mJ2Jb5Q=")
+
+from portal.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = False
+ROSTER_DEBUG = False

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `make demo [SCENARIO=file] [SERVE=0]`: start everything, load the scenario into the local AWS (moto) and
+# GitHub (emulator) peers, discover through the real workers, print a summary; then serve (SERVE=1) or exit.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCENARIO="${1:-scenarios/sample-company.yaml}"
+SERVE="${2:-1}"
+PY=.venv/bin/python
+[ -f "$SCENARIO" ] || { echo "no scenario file $SCENARIO" >&2; exit 2; }
+
+scripts/roster.sh up
+TENANT="$($PY -c 'import sys; from peers.scenario import load_scenario; print(load_scenario(sys.argv[1])["name"])' "$SCENARIO")"
+$PY manage.py load_scenario "$SCENARIO"
+echo
+$PY manage.py discover "$TENANT" --wait
+echo
+$PY manage.py catalog_summary "$TENANT" --scenario "$SCENARIO"
+TOKEN="$($PY manage.py api_token "$TENANT" admin --staff)"
+$PY manage.py shell -c "
+from portal.tenancy import tenant_scope
+from django.contrib.auth import get_user_model
+with tenant_scope('$TENANT'):
+    u = get_user_model().objects.get(username='admin'); u.set_password('admin'); u.save()
+" >/dev/null
+PORT="${PORT:-8000}"
+cat <<MSG
+
+  Admin:  http://$TENANT.localhost:$PORT/admin/   (admin / admin)
+  API:    curl -H "Authorization: Token $TOKEN" http://$TENANT.localhost:$PORT/api/v1/services/
+  Docs:   http://$TENANT.localhost:$PORT/api/v1/docs/
+  Rescan: .venv/bin/python manage.py discover $TENANT --wait
+MSG
+if [ "$SERVE" = "0" ]; then
+  echo "  Everything keeps running in the background; 'make stop' stops it."
+  exit 0
+fi
+echo "  Serving. Ctrl-C stops everything."
+trap 'scripts/roster.sh stop; exit 0' INT TERM
+while kill -0 "$(cat .run/web.pid)" 2>/dev/null; do sleep 1; done
+scripts/roster.sh stop
