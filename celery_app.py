@@ -4,9 +4,7 @@ import os
 
 from tenant_schemas_celery.app import CeleryApp
 
-from portal.env import load_run_env
-
-load_run_env()
+# portal.settings reads .run/env itself; importing portal here would be circular (portal loads this app).
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = CeleryApp("roster")
@@ -18,3 +16,8 @@ app.conf.task_routes = {
 }
 app.conf.task_default_queue = "default"
 app.autodiscover_tasks(["discovery", "catalog", "search", "audit"])
+
+# Beat: the watchdog runs in every tenant schema (tenant-schemas-celery's scheduler fans it out).
+app.conf.beat_schedule = {
+    "discovery-watchdog": {"task": "discovery.watchdog", "schedule": 60.0, "options": {"queue": "discovery"}},
+}

@@ -42,3 +42,23 @@ def workspace(in_alpha):
     from portal.workspaces.models import Workspace
 
     return Workspace.default()
+
+
+@pytest.fixture(scope="session")
+def live_peers():
+    """moto server + GitHub emulator as subprocesses, for the whole session."""
+    from tests.peers import peers
+
+    with peers() as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def live_workers(django_db_setup, django_db_blocker):
+    """Real Celery workers on the test database (they see committed data only)."""
+    from django.db import connection
+
+    from tests.peers import workers
+
+    with workers(connection.settings_dict["NAME"]) as proc:
+        yield proc

@@ -75,8 +75,8 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
                         "commit_authors", "last_commit_at", "codeowners_path", "workflow_files",
                         "has_catalog_info", "files_truncated"}),
     GH_CODEOWNER_RULE: frozenset({"repo", "path", "line", "pattern", "owners", "order"}),
-    GH_CATALOG_ENTITY: frozenset({"repo", "entity_kind", "name", "owner", "system", "type", "lifecycle",
-                                  "description", "tags"}),
+    GH_CATALOG_ENTITY: frozenset({"repo", "entity_kind", "name", "owner", "owner_kind", "system", "type",
+                                  "lifecycle", "description", "tags", "path"}),
     GH_DEPLOY_TARGET: frozenset({"repo", "target_kind", "name", "cluster", "stage", "account", "region",
                                  "path", "line", "source"}),
 }

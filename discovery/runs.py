@@ -7,6 +7,7 @@ lose each other's increments.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -42,7 +43,9 @@ def create_scan_run(connection: Connection, *, selection: dict | None = None, tr
             )
     except IntegrityError:
         active = Run.objects.filter(connection=connection, selection_hash=digest, status__in=ACTIVE_STATUSES).first()
-        if active is None:  # raced with a run that has just finished: try once more
+        if active is not None and reap_if_stale(active):
+            active = None
+        if active is None:  # the active run has just finished (or was stale): try once more
             return create_scan_run(connection, selection=selection, trigger=trigger, requested_by=requested_by,
                                    group_id=group_id)
         raise ActiveRunExists(active) from None
@@ -146,3 +149,29 @@ def cancel_run(run: Run, *, actor: str = "") -> bool:
     run.refresh_from_db()
     events.record("run.cancelled", actor=actor or "system", obj=run, workspace_id=run.workspace_id)
     return True
+
+
+STALE_QUEUED = timedelta(minutes=10)
+
+
+def reap_if_stale(run: Run) -> bool:
+    """Finish a run nobody is working on: queued for too long, or every unfinished job's lease expired.
+
+    Messages can be lost (a broker restart without persistence, a purge); without this a lost run would
+    block its selection forever. Returns True when the run was finished here.
+    """
+    now = timezone.now()
+    unfinished = list(run.jobs.filter(status__in=ACTIVE_STATUSES))
+    if run.status == RunStatus.QUEUED and run.created_at > now - STALE_QUEUED:
+        return False
+    if any(j.status == RunStatus.RUNNING and j.lease_expires_at and j.lease_expires_at > now for j in unfinished):
+        return False
+    if run.status == RunStatus.RUNNING and any(j.status == RunStatus.QUEUED for j in unfinished) \
+            and (run.started_at or now) > now - STALE_QUEUED:
+        return False
+    finish_run(run)
+    return True
+
+
+def reap_stale_runs() -> int:
+    return sum(reap_if_stale(run) for run in Run.objects.filter(status__in=ACTIVE_STATUSES, kind=Run.Kind.SCAN))

@@ -38,3 +38,9 @@ def finish_runs(schema_name: str, workspace_id: str, run_ids: list, reconcile_ru
         else:
             finished[reconcile_run_id] = run_reconcile(run).status
     return finished
+
+
+@shared_task(name="discovery.watchdog")
+def watchdog() -> int:
+    """Finish runs whose jobs were lost (see runs.reap_if_stale); scheduled by beat in every tenant."""
+    return runs.reap_stale_runs()

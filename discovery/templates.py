@@ -1,20 +1,10 @@
 """The customer-side CloudFormation template: a read-only discovery role, prefilled per connection."""
 from django.conf import settings
 
-# Read actions the scanners use, by service. Keep in step with discovery/connectors/aws (REQUIRED_ACTIONS).
-READ_ACTIONS = [
-    "cloudformation:ListStacks", "cloudformation:DescribeStacks", "cloudformation:ListStackResources",
-    "ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListServices", "ecs:DescribeServices",
-    "ecs:DescribeTaskDefinition",
-    "lambda:ListFunctions", "lambda:GetFunction", "lambda:ListEventSourceMappings", "lambda:ListTags",
-    "apigateway:GET",
-    "rds:DescribeDBInstances", "rds:DescribeDBClusters", "rds:ListTagsForResource",
-    "sqs:ListQueues", "sqs:GetQueueAttributes", "sqs:ListQueueTags",
-    "ecr:DescribeRepositories", "ecr:ListTagsForResource",
-    "cloudwatch:DescribeAlarms",
-    "tag:GetResources", "tag:GetTagKeys", "tag:GetTagValues",
-    "sts:GetCallerIdentity",
-]
+from discovery.connectors.aws.scanners import REQUIRED_ACTIONS
+
+# Read actions the scanners use: the connector's own list, so the template can't drift from the code.
+READ_ACTIONS = sorted(set(REQUIRED_ACTIONS) | {"sts:GetCallerIdentity"})
 DENIED_ACTIONS = [
     "iam:*", "s3:GetObject", "s3:PutObject", "secretsmanager:GetSecretValue", "ssm:GetParameter*", "kms:Decrypt",
     "logs:GetLogEvents", "ec2:GetConsoleOutput", "ec2:GetPasswordData",

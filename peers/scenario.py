@@ -30,7 +30,8 @@ def load_scenario(path: str | Path) -> dict[str, Any]:
 
 def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        # libyaml's loader is ~6x faster on our 600 KB samples; scenario files are trusted, flat YAML.
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{source}: invalid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -1,0 +1,55 @@
+"""Run one AWS job of a discovery: one kind group in one account and region, with the role assumed
+(with the connection's ExternalId) for this job only. Temporary credentials live in memory only."""
+from __future__ import annotations
+
+from typing import Iterator
+
+from django.conf import settings
+
+from discovery.connectors.aws.retry import CallStats
+from discovery.connectors.aws.scanners import scan
+from discovery.connectors.aws.session import Clients, assume_role_session
+from discovery.facts import Batch
+
+# discovery.planning kind groups -> the scanner kinds that make them up
+SCANNER_KINDS = {
+    "cloudformation": ("cloudformation_stack",),
+    "ecs": ("ecs",),
+    "lambda": ("lambda_function",),
+    "apigateway": ("apigateway_rest_api", "apigateway_http_api"),
+    "rds": ("rds",),
+    "sqs": ("sqs_queue",),
+    "ecr": ("ecr_repository",),
+    "cloudwatch": ("cloudwatch_alarm",),
+}
+
+
+class AwsJobScanner:
+    def __init__(self, connection, job, secret: dict):
+        self.config = connection.config
+        self.job = job
+        self.endpoint_url = self.config.get("endpoint_url") or settings.ROSTER_AWS_ENDPOINT_URL or None
+        self.base = ({"aws_access_key_id": secret["access_key_id"],
+                      "aws_secret_access_key": secret["secret_access_key"]}
+                     if secret.get("access_key_id") and secret.get("secret_access_key") else None)
+        self.call_stats = CallStats()
+
+    def role_arn(self) -> str:
+        role = self.config["role_arn"]
+        account = self.job.account
+        # One role name across accounts: the connection's role ARN names the role, the job names the account.
+        return role if f":{account}:" in role else f"arn:aws:iam::{account}:role/{role.rsplit('/', 1)[-1]}"
+
+    def batches(self) -> Iterator[Batch]:
+        session = assume_role_session(self.role_arn(), self.config.get("external_id", ""), region=self.job.region,
+                                      endpoint_url=self.endpoint_url, base_credentials=self.base)
+        clients = Clients(session, self.job.region, self.endpoint_url)
+        for kind in SCANNER_KINDS[self.job.scanner]:
+            yield from scan(kind, clients, self.job.account, self.job.region, endpoint_url=self.endpoint_url,
+                            batch_size=settings.ROSTER_FACT_BATCH_SIZE, stats=self.call_stats)
+
+    def stats(self) -> dict:
+        data = self.call_stats.as_dict()
+        return {"retries": data.get("retries", 0), "throttled": data.get("throttled", 0),
+                "wait_seconds": data.get("wait_seconds", 0.0),
+                "extra": {"per_operation": data.get("per_operation", {})}}

@@ -1,0 +1,210 @@
+"""Pull a one-paragraph description out of a repository README.
+
+Markdown goes through markdown-it-py (CommonMark plus tables), so setext headings, indented
+code, HTML blocks, reference definitions and the rest are recognised the way GitHub renders
+them; we only choose which paragraph is "real prose". reStructuredText and plain-text READMEs
+get a small line-based reader: titles, directives, comments, literal blocks and field lists
+are skipped and inline markup is stripped.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+from markdown_it import MarkdownIt
+
+# Where GitHub looks for the README it shows, in its order, and the names it accepts
+# (matched case-insensitively), preferring formats we read best.
+README_DIRS = (".github/", "", "docs/")
+README_NAMES = (
+    "README.md", "README.markdown", "README.mdown", "README.mkd", "README.rst", "README.txt",
+    "README.adoc", "README.asciidoc", "README.org", "README",
+)
+
+_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_MARKDOWN_EXT = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
+
+_WS = re.compile(r"\s+")
+_URL_ONLY = re.compile(r"^(?:<?https?://\S+>?\s*)+$")
+_EMOJI_CODE = re.compile(r"(?:(?<=\s)|^):[a-z0-9_+-]+:(?=[\s.,;!?)]|$)")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
+_HAS_WORD = re.compile(r"[^\W\d_]{2,}")
+_NAV_NOISE = re.compile(r"^[\s|•·/,\-–—:]*$")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+
+
+def _clip(text: str, limit: int) -> str:
+    text = _WS.sub(" ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 0)]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the first line after a leading YAML (---) or TOML (+++) front matter block."""
+    if not lines or lines[0].strip() not in ("---", "+++"):
+        return 0
+    fence = lines[0].strip()
+    closers = ("---", "...") if fence == "---" else ("+++",)
+    for i in range(1, min(len(lines), 200)):
+        if lines[i].strip() in closers:
+            return i + 1
+    return 0
+
+
+def _inline_text(children) -> str | None:
+    """Plain text of a paragraph, or None when it is not prose (badges, images, link rows, a URL)."""
+    parts: list[str] = []
+    outside_links: list[str] = []
+    link_depth = struck = 0
+    for tok in children or []:
+        if tok.type in ("s_open", "s_close"):
+            struck = max(struck + (1 if tok.type == "s_open" else -1), 0)  # struck-out text is retracted
+        elif struck:
+            continue
+        elif tok.type == "link_open":
+            link_depth += 1
+        elif tok.type == "link_close":
+            link_depth = max(link_depth - 1, 0)
+        elif tok.type in ("text", "code_inline"):
+            parts.append(tok.content)
+            if not link_depth:
+                outside_links.append(tok.content)
+        elif tok.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+            outside_links.append(" ")
+        # images (badges) and inline HTML contribute nothing
+    text = _EMOJI_CODE.sub("", _TAG.sub("", "".join(parts)))
+    text = _SPACE_BEFORE_PUNCT.sub("", _WS.sub(" ", text)).strip()
+    if not text or not _HAS_WORD.search(text) or _URL_ONLY.match(text):
+        return None
+    if _NAV_NOISE.match("".join(outside_links)):
+        return None  # a row of links such as "[Docs](..) | [API](..)"
+    return text
+
+
+def first_paragraph(markdown: str | None, limit: int = 500) -> str | None:
+    """The first real prose paragraph of a Markdown document, as plain text (at most ``limit`` chars)."""
+    if not isinstance(markdown, str) or not markdown.strip():
+        return None
+    lines = markdown.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    source = "\n".join(lines[_front_matter_end(lines):])
+    try:
+        tokens = _MD.parse(source)
+    except Exception:  # markdown-it is total in practice; a README must never break discovery
+        return None
+    for i, tok in enumerate(tokens):
+        # only top-level paragraphs: text in lists, quotes (admonitions) and tables is not a summary
+        if tok.type == "paragraph_open" and tok.level == 0 and i + 1 < len(tokens):
+            text = _inline_text(tokens[i + 1].children)
+            if text:
+                return _clip(text, limit)
+    return None
+
+
+# --- reStructuredText and plain text -------------------------------------------------------
+_RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}\s*$")
+_RST_EXPLICIT = re.compile(r"^\.\.(\s|$)")
+_RST_FIELD = re.compile(r"^:[^:\s][^:]*:(\s|$)")
+_RST_ROLE = re.compile(r":[A-Za-z0-9_.+-]+:`([^`]*)`")
+_RST_LINK = re.compile(r"`([^`<]*?)\s*<[^>]*>`_{1,2}")
+_RST_REF = re.compile(r"`([^`]+)`_{1,2}")
+_RST_LITERAL = re.compile(r"``([^`]*)``")
+_RST_EMPH = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
+_RST_SUBST = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
+_RST_BARE_REF = re.compile(r"\b([A-Za-z0-9][\w-]*)__?(?=\W|$)")
+_RST_TABLE = re.compile(r"^(?:\+[-=+]+|=+(?: +=+)+)\s*$")
+_LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)]|#\.)\s")
+
+
+def _rst_inline(text: str) -> str:
+    text = _RST_SUBST.sub("", text)
+    text = _RST_LINK.sub(r"\1", text)
+    text = _RST_ROLE.sub(r"\1", text)
+    text = _RST_LITERAL.sub(r"\1", text)
+    text = _RST_REF.sub(r"\1", text)
+    text = _RST_EMPH.sub(r"\1", text)
+    text = _RST_BARE_REF.sub(r"\1", text)
+    return text
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """Blank-line separated blocks of lines."""
+    blocks, cur = [], []
+    for line in text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        if line.strip():
+            cur.append(line.rstrip())
+        elif cur:
+            blocks.append(cur)
+            cur = []
+    if cur:
+        blocks.append(cur)
+    return blocks
+
+
+def first_paragraph_rst(text: str | None, limit: int = 500, *, plain: bool = False) -> str | None:
+    """First prose paragraph of a reStructuredText (or, with ``plain``, a plain-text) README."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    blocks = _blocks(text)
+    literal_next = False
+    for index, block in enumerate(blocks):
+        indented = block[0][:1] in (" ", "\t")
+        if literal_next and indented:
+            continue  # body of a literal block ("::") or a directive
+        literal_next = False
+        if indented:
+            continue  # block quote or a directive body
+        # drop a title with its over/underline; text may follow the underline without a blank line
+        adorned = [i for i, ln in enumerate(block[:3]) if _RST_ADORNMENT.match(ln.strip())]
+        lines = block[adorned[-1] + 1:] if adorned else block
+        if not lines:
+            continue
+        if _RST_EXPLICIT.match(lines[0]) or _RST_FIELD.match(lines[0]):
+            literal_next = True
+            continue
+        if _RST_TABLE.match(lines[0]) or _LIST_ITEM.match(lines[0]):
+            continue
+        if lines[-1].endswith("::"):
+            literal_next = True
+        if plain and index == 0 and len(lines) == 1 and len(blocks) > 1 and len(lines[0]) <= 60 \
+                and not lines[0].rstrip().endswith((".", "!", "?", ":")):
+            continue  # a bare first line of a plain README is its title
+        raw = " ".join(ln.strip() for ln in lines)
+        if raw.endswith("::"):
+            raw = raw[:-1]
+        candidate = raw if plain else _rst_inline(raw)
+        candidate = _WS.sub(" ", candidate).strip()
+        if candidate and _HAS_WORD.search(candidate) and not _URL_ONLY.match(candidate):
+            return _clip(candidate, limit)
+    return None
+
+
+def readme_description(path: str | None, text: str | None, limit: int = 500) -> str | None:
+    """First paragraph of a README, read according to its file name."""
+    if not text:
+        return None
+    name = posixpath.basename(path or "").lower()
+    if name.endswith(_MARKDOWN_EXT):
+        return first_paragraph(text, limit)
+    if name.endswith((".rst", ".rest")):
+        return first_paragraph_rst(text, limit)
+    return first_paragraph_rst(text, limit, plain=True)
+
+
+def pick_readme(files: dict[str, str | None]) -> tuple[str | None, str | None]:
+    """The README GitHub would show: first directory in README_DIRS, then first name in README_NAMES.
+
+    Names match case-insensitively (GitHub shows ``readme.md`` too)."""
+    by_lower: dict[str, str] = {}
+    for path in files:
+        by_lower.setdefault(path.lower(), path)
+    for directory in README_DIRS:
+        for name in README_NAMES:
+            path = by_lower.get((directory + name).lower())
+            if path is not None:
+                return path, files[path]
+    return None, None

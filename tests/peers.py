@@ -1,0 +1,102 @@
+"""Start the real peers and workers for end-to-end tests: moto server, the GitHub emulator and Celery
+workers, each a subprocess on a free localhost port, stopped at the end of the session."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+GITHUB_TOKEN = "roster-demo-token"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except Exception:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up in {timeout:.0f}s")
+
+
+class Process:
+    def __init__(self, name: str, args: list[str], env: dict | None = None):
+        log_dir = ROOT / ".run" / "log"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.log = open(log_dir / f"test-{name}.log", "wb")
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **(env or {})}, start_new_session=True)
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.log.close()
+
+
+@contextmanager
+def peers():
+    """Yields {"aws": moto endpoint, "github": emulator URL}."""
+    moto_port, github_port = free_port(), free_port()
+    procs = [
+        Process("moto", [sys.executable, "-m", "peers.moto_server", "--port", str(moto_port)]),
+        Process("github", [sys.executable, "-m", "peers.github_emulator", "--port", str(github_port), "--token",
+                           GITHUB_TOKEN]),
+    ]
+    try:
+        wait_http(f"http://127.0.0.1:{moto_port}/moto-api/")
+        wait_http(f"http://127.0.0.1:{github_port}/_emulator/stats")
+        yield {"aws": f"http://127.0.0.1:{moto_port}", "github": f"http://127.0.0.1:{github_port}"}
+    finally:
+        for proc in procs:
+            proc.stop()
+
+
+def worker_env(db_name: str) -> dict:
+    return {
+        "DJANGO_SETTINGS_MODULE": "portal.settings_test",
+        "ROSTER_DB_NAME": db_name,
+        "AWS_ACCESS_KEY_ID": "roster-local", "AWS_SECRET_ACCESS_KEY": "roster-local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+@contextmanager
+def workers(db_name: str, concurrency: int = 4):
+    from celery_app import app
+
+    app.control.purge()
+    proc = Process("worker", [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q",
+                              "default,discovery,catalog", "-c", str(concurrency), "--loglevel", "INFO",
+                              "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+                   env=worker_env(db_name))
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if app.control.inspect(timeout=1).ping():
+                break
+            if proc.proc.poll() is not None:
+                raise RuntimeError("the Celery worker exited; see .run/log/test-worker.log")
+        else:
+            raise RuntimeError("the Celery worker did not answer")
+        yield proc
+    finally:
+        proc.stop()
