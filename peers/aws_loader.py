@@ -109,9 +109,6 @@ class LoadReport:
     def role_arn(self, account_id: str) -> str:
         return self.accounts[account_id].role_arn
 
-    def all_warnings(self) -> list[str]:
-        return self.warnings + [w for a in self.accounts.values() for w in a.warnings]
-
     def to_dict(self) -> dict[str, Any]:
         return {
             "endpoint_url": self.endpoint_url, "external_id": self.external_id, "seconds": round(self.seconds, 2),
@@ -454,7 +451,8 @@ class _Region:
         physical = {}
         if any(kind == "api" for kind, _ in members):  # the only members whose ids are not their names
             for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
-                physical.update({r["LogicalResourceId"]: r["PhysicalResourceId"] for r in page["StackResourceSummaries"]})
+                physical.update({r["LogicalResourceId"]: r["PhysicalResourceId"]
+                                 for r in page["StackResourceSummaries"]})
         for kind, name in members:
             if kind == "api":
                 self.api_ids[name] = physical[logical[(kind, name)]]

@@ -84,8 +84,9 @@ def _container_unit(acct: _Account, region: dict[str, Any], service: str, team: 
     rng = acct.rng
     cluster = acct.cluster(region, rng.choice(CLUSTERS))
     repo = service if rng.random() < 0.85 else None
-    image = (f"{acct.account_id}.dkr.ecr.{region['name']}.amazonaws.com/{repo}:{rng.randint(1, 40)}."
-             f"{rng.randint(0, 20)}.{rng.randint(0, 30)}" if repo else f"public.ecr.aws/docker/library/{service}:latest")
+    version = f"{rng.randint(1, 40)}.{rng.randint(0, 20)}.{rng.randint(0, 30)}"
+    image = (f"{acct.account_id}.dkr.ecr.{region['name']}.amazonaws.com/{repo}:{version}" if repo
+             else f"public.ecr.aws/docker/library/{service}:latest")
     if repo:
         acct.add(region, "ecr_repositories", repo)
     acct.add(cluster, "services", {"name": service, "image": image, "desired_count": rng.randint(1, 6),

@@ -44,7 +44,8 @@ CHUNK = 64 * 1024
 STS_EXEMPT = {"AssumeRole", "GetCallerIdentity"}
 # Services whose JSON/CBOR errors carry their query-protocol code in x-amzn-query-error.
 QUERY_COMPATIBLE_CODES = {"cloudwatch": {"throttle": "Throttling;Sender", "error": "ServiceUnavailable;Receiver"}}
-SIGNING_NAME_TO_SERVICE = {"monitoring": "cloudwatch", "tagging": "resourcegroupstaggingapi", "execute-api": "apigateway"}
+SIGNING_NAME_TO_SERVICE = {"monitoring": "cloudwatch", "tagging": "resourcegroupstaggingapi",
+                           "execute-api": "apigateway"}
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 CBOR_PATH = re.compile(r"^/service/([^/]+)/operation/([^/?]+)")
 
@@ -209,9 +210,9 @@ def fault_response(call: Call, fault: str) -> tuple[int, dict[str, str], bytes]:
             body = f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
         else:
             code, status, kind = ("Throttling", 400, "Sender") if throttle else ("ServiceUnavailable", 503, "Receiver")
-            body = (f'<ErrorResponse xmlns="http://webservices.amazon.com/AWSFault/2005-15-09"><Error><Type>{kind}</Type>'
-                    f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>{request_id}</RequestId>"
-                    "</ErrorResponse>")
+            body = (f'<ErrorResponse xmlns="http://webservices.amazon.com/AWSFault/2005-15-09">'
+                    f"<Error><Type>{kind}</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+                    f"<RequestId>{request_id}</RequestId></ErrorResponse>")
         return status, {**headers, "Content-Type": "text/xml"}, body.encode()
     if call.protocol == "rest-json":
         code, status = ("TooManyRequestsException", 429) if throttle else ("ServiceUnavailable", 503)
@@ -402,7 +403,8 @@ class FaultProxy:
         return asdict(self._server.state.update(changes))
 
     def stats(self) -> dict[str, Any]:
-        """{"requests", "forwarded", "throttled", "errors", "operations": {"svc:Op": {"requests", "throttled", "errors"}}}"""
+        """Counters: requests, forwarded, throttled, errors, and per operation ("ecs:ListClusters")
+        {"requests", "throttled", "errors"} under "operations"."""
         return self._server.state.snapshot()
 
     def reset_stats(self) -> None:

@@ -80,7 +80,8 @@ def extension_models() -> tuple[type, type]:
 
         @classmethod
         def create_from_cloudformation_json(  # type: ignore[misc, override]
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+            **kwargs: Any,
         ) -> HttpApiStackResource:
             props = cloudformation_json["Properties"]
             api = apigatewayv2_backends[account_id][region_name].create_api(
@@ -120,7 +121,8 @@ def extension_models() -> tuple[type, type]:
 
         @classmethod
         def create_from_cloudformation_json(  # type: ignore[misc, override]
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+            **kwargs: Any,
         ) -> RestAPI:
             props = cloudformation_json["Properties"]
             return apigateway_backends[account_id][region_name].create_rest_api(

@@ -39,7 +39,7 @@ JWT_MAX_LIFETIME = 600  # GitHub refuses app JWTs that expire more than 10 minut
 class Faults:
     secondary_rate_limit_every: int = 0  # every Nth API request gets a secondary rate limit 403
     error_rate: float = 0.0  # share of API requests answered with a 5xx
-    bad_gateway_over: int = 0  # GraphQL asking any connection for more than this many items gets 502
+    bad_gateway_over: int = 0  # GraphQL whose possible node count exceeds this gets 502 (GitHub times out)
     latency_ms: int = 0  # added to every API request
     seed: int | None = None  # for error_rate
 
@@ -627,7 +627,7 @@ def create_app(scenario: dict[str, Any] | None = None, *, tokens: Any = None, ra
         if isinstance(plan, list):
             return _json({"errors": plan}, 200, budget.headers("graphql"))
         limit = emu.faults.bad_gateway_over
-        if limit and plan.max_page > limit:
+        if limit and plan.node_count > limit:
             emu.count(bad_gateway=1)
             return _json({"data": None, "errors": [{"message": (
                 "Something went wrong while executing your query. This may be the result of a timeout, or it could "

@@ -336,7 +336,36 @@ class Graph:
         return {
             "organization": self._root_org, "repository": self._root_repo, "user": self._root_user,
             "repositoryOwner": self._root_owner, "rateLimit": lambda **_: self.rate, "viewer": self._viewer,
+            "node": self._root_node, "nodes": self._root_nodes,
         }
+
+    def _node_index(self) -> dict[str, Any]:
+        """Global node id -> a builder for that object, as GitHub's Query.node / Query.nodes resolve them."""
+        if "nodes" not in self.__dict__:
+            index: dict[str, Any] = {}
+            for org in self.store.orgs.values():
+                index[node_id("O", org.id)] = lambda o=org: self.org(o)
+                for repo in org.repos.values():
+                    index[node_id("R", repo.id)] = lambda o=org, r=repo: self.repo(o, r)
+                for team in org.teams.values():
+                    index[node_id("T", team.id)] = lambda o=org, t=team: self.team(o, t)
+            for member in self.store.users.values():
+                index[node_id("U", member.id)] = lambda m=member: self.user(m)
+            self.__dict__["nodes"] = index
+        return self.__dict__["nodes"]
+
+    def _root_node(self, id: str, **_: Any) -> dict[str, Any] | None:  # noqa: A002 - GitHub's argument name
+        build = self._node_index().get(id)
+        if build is None:
+            raise GitHubError("NOT_FOUND", f"Could not resolve to a node with the global id of '{id}'")
+        return build()
+
+    def _root_nodes(self, ids: list[str], **_: Any) -> list[dict[str, Any] | None]:
+        index = self._node_index()
+        missing = [i for i in ids if i not in index]
+        if missing:
+            raise GitHubError("NOT_FOUND", f"Could not resolve to a node with the global id of '{missing[0]}'")
+        return [index[i]() for i in ids]
 
     def _root_org(self, login: str, **_: Any) -> dict[str, Any]:
         org = self.store.org(login)

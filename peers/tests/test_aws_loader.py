@@ -87,7 +87,8 @@ def service_tags(client: Any, account: str, kind: str, name: str, apis: dict[str
     if kind == "lambda":
         return client(account, "lambda").list_tags(Resource=arn)["Tags"]
     if kind == "rds":
-        return {t["Key"]: t["Value"] for t in client(account, "rds").list_tags_for_resource(ResourceName=arn)["TagList"]}
+        tags = client(account, "rds").list_tags_for_resource(ResourceName=arn)["TagList"]
+        return {t["Key"]: t["Value"] for t in tags}
     if kind == "sqs":
         sqs = client(account, "sqs")
         return sqs.list_queue_tags(QueueUrl=sqs.get_queue_url(QueueName=name)["QueueUrl"]).get("Tags", {})
@@ -115,7 +116,8 @@ def test_report_roles_counts_and_warnings(loaded: tuple[dict[str, Any], Any], cl
         assert trust["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": report.external_id}}
         apis = Counter(a["type"] for a in region["apis"])
         assert acct.counts == Counter({
-            "iam_roles": 2, "stacks": len(region["stacks"]), "stack_resources": sum(len(s["resources"]) for s in region["stacks"]),
+            "iam_roles": 2, "stacks": len(region["stacks"]),
+            "stack_resources": sum(len(s["resources"]) for s in region["stacks"]),
             "ecs_clusters": len(region["ecs_clusters"]), "ecs_services": len(declared(region, "ecs")),
             "task_definitions": len(declared(region, "ecs")), "lambdas": len(region["lambdas"]),
             "rest_apis": apis["REST"], "http_apis": apis["HTTP"],
@@ -133,21 +135,26 @@ def test_every_resource_exists_in_its_account(loaded: tuple[dict[str, Any], Any]
     scenario, _ = loaded
     for account, region in regions(scenario):
         ecs = client(account, "ecs")
-        assert {c.rsplit("/", 1)[1] for c in ecs.list_clusters()["clusterArns"]} == {c["name"] for c in region["ecs_clusters"]}
+        clusters = {c.rsplit("/", 1)[1] for c in ecs.list_clusters()["clusterArns"]}
+        assert clusters == {c["name"] for c in region["ecs_clusters"]}
         for cluster in region["ecs_clusters"]:
             arns = ecs.list_services(cluster=cluster["name"], maxResults=100)["serviceArns"]
-            found = {s["serviceName"]: s for s in ecs.describe_services(cluster=cluster["name"], services=arns)["services"]}
+            services = ecs.describe_services(cluster=cluster["name"], services=arns)["services"]
+            found = {s["serviceName"]: s for s in services}
             assert set(found) == {s["name"] for s in cluster["services"]}
             for svc in cluster["services"]:
                 assert found[svc["name"]]["desiredCount"] == svc["desired_count"]
-                task = ecs.describe_task_definition(taskDefinition=found[svc["name"]]["taskDefinition"])["taskDefinition"]
+                task_arn = found[svc["name"]]["taskDefinition"]
+                task = ecs.describe_task_definition(taskDefinition=task_arn)["taskDefinition"]
                 assert [c["image"] for c in task["containerDefinitions"]] == [svc["image"]]
         functions = {f["FunctionName"]: f for f in client(account, "lambda").list_functions(MaxItems=500)["Functions"]}
         assert {n: (f["Runtime"], f["Handler"]) for n, f in functions.items()} == {
             f["name"]: (f["runtime"], f["handler"]) for f in region["lambdas"]}
-        assert {n: t for n, (t, _) in api_ids(client, account).items()} == {a["name"]: a["type"] for a in region["apis"]}
+        apis = {n: t for n, (t, _) in api_ids(client, account).items()}
+        assert apis == {a["name"]: a["type"] for a in region["apis"]}
         dbs = client(account, "rds").describe_db_instances()["DBInstances"]
-        assert {d["DBInstanceIdentifier"]: d["Engine"] for d in dbs} == {d["id"]: d["engine"] for d in region["rds_instances"]}
+        assert {d["DBInstanceIdentifier"]: d["Engine"] for d in dbs} == {
+            d["id"]: d["engine"] for d in region["rds_instances"]}
         urls = client(account, "sqs").list_queues().get("QueueUrls", [])
         assert {u.rsplit("/", 1)[1] for u in urls} == {q["name"] for q in region["sqs_queues"]}
         assert all(f"/{account}/" in u for u in urls)
@@ -156,7 +163,8 @@ def test_every_resource_exists_in_its_account(loaded: tuple[dict[str, Any], Any]
         assert {r["repositoryArn"] for r in repos} == {f"arn:aws:ecr:us-east-1:{account}:repository/{n.lower()}"
                                                        for n in region["ecr_repositories"]}
         stacks = client(account, "cloudformation").describe_stacks()["Stacks"]
-        assert {s["StackName"]: s["StackStatus"] for s in stacks} == {s["name"]: "CREATE_COMPLETE" for s in region["stacks"]}
+        assert {s["StackName"]: s["StackStatus"] for s in stacks} == {
+            s["name"]: "CREATE_COMPLETE" for s in region["stacks"]}
 
 
 def test_stacks_list_exactly_their_resources(loaded: tuple[dict[str, Any], Any], client: Any) -> None:
@@ -253,7 +261,8 @@ def test_api_integrations_point_at_the_lambdas(loaded: tuple[dict[str, Any], Any
                 uris, paths = set(), set()
                 for resource in apigw.get_resources(restApiId=api_id, limit=500)["items"]:
                     if "ANY" in resource.get("resourceMethods", {}):
-                        integration = apigw.get_integration(restApiId=api_id, resourceId=resource["id"], httpMethod="ANY")
+                        integration = apigw.get_integration(restApiId=api_id, resourceId=resource["id"],
+                                                            httpMethod="ANY")
                         assert integration["type"] == "AWS_PROXY"
                         uris.add(integration["uri"])
                         paths.add(resource["path"])
@@ -267,7 +276,8 @@ def test_event_source_mappings_connect_queues_to_lambdas(loaded: tuple[dict[str,
     for account, region in regions(scenario):
         mappings = client(account, "lambda").list_event_source_mappings()["EventSourceMappings"]
         assert {(m["EventSourceArn"], m["FunctionArn"]) for m in mappings} == {
-            (f"arn:aws:sqs:us-east-1:{account}:{f['sqs_trigger']}", f"arn:aws:lambda:us-east-1:{account}:function:{f['name']}")
+            (f"arn:aws:sqs:us-east-1:{account}:{f['sqs_trigger']}",
+             f"arn:aws:lambda:us-east-1:{account}:function:{f['name']}")
             for f in region["lambdas"] if f["sqs_trigger"]}
         assert mappings
 
@@ -301,8 +311,10 @@ def test_plain_moto_server_gets_http_apis_outside_stacks_with_warnings() -> None
             except requests.ConnectionError:
                 time.sleep(0.1)
         scenario = {"aws": {"accounts": [{"id": "444444444444", "name": "plain", "regions": [{
-            "name": "us-east-1", "stacks": [{"name": "web", "tags": {"team": "web"}, "resources": ["api:site", "api:rest"]}],
-            "ecs_clusters": [], "lambdas": [], "rds_instances": [], "sqs_queues": [], "ecr_repositories": [], "alarms": [],
+            "name": "us-east-1",
+            "stacks": [{"name": "web", "tags": {"team": "web"}, "resources": ["api:site", "api:rest"]}],
+            "ecs_clusters": [], "lambdas": [], "rds_instances": [], "sqs_queues": [], "ecr_repositories": [],
+            "alarms": [],
             "apis": [{"name": "site", "type": "HTTP", "tags": {}, "integrations": []},
                      {"name": "rest", "type": "REST", "tags": {}, "integrations": []}],
         }]}]}}
@@ -371,10 +383,10 @@ def test_edge_cases_are_loaded_or_reported(moto_endpoint: str) -> None:
         "eu-west-1: lambda:fn-b is in stacks s1 and s2; kept in the first",
         "eu-west-1: stack s1 names sqs:nope, which this region does not declare; skipped",
     ]
-    session = boto3.Session(**{k: v for k, v in account_credentials(moto_endpoint, account).items() if k != "endpoint_url"})
+    creds = account_credentials(moto_endpoint, account)
 
     def client(service: str) -> Any:
-        return session.client(service, endpoint_url=moto_endpoint, region_name="eu-west-1")
+        return boto3.client(service, region_name="eu-west-1", **creds)
 
     ecs, cfn = client("ecs"), client("cloudformation")
     standalone = ecs.describe_services(cluster="c1", services=["svc-a", "svc-b"], include=["TAGS"])["services"]
@@ -406,3 +418,16 @@ def test_edge_cases_are_loaded_or_reported(moto_endpoint: str) -> None:
         "db-high": ("ALARM", [{"Name": "DBInstanceIdentifier", "Value": "db-a"}])}
     mappings = client("lambda").list_event_source_mappings()["EventSourceMappings"]
     assert [m["FunctionArn"].rsplit(":", 1)[1] for m in mappings] == ["fn-a"]
+
+
+def test_cli_prints_the_report(moto_endpoint: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from peers.aws_loader import main
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text("format: roster-scenario/1\nname: tiny\naws:\n  accounts:\n  - id: '556677889900'\n"
+                    "    name: tiny\n    regions:\n    - name: us-west-2\n      sqs_queues: [{name: q}]\n")
+    main(["--endpoint", moto_endpoint, "--json", str(path)])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["accounts"]["556677889900"]["role_arn"] == "arn:aws:iam::556677889900:role/RosterDiscovery"
+    assert printed["accounts"]["556677889900"]["counts"] == {"iam_roles": 2, "sqs_queues": 1}
+    assert printed["arns"] == {"sqs:556677889900/us-west-2/q": "arn:aws:sqs:us-west-2:556677889900:q"}

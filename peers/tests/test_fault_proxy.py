@@ -67,7 +67,8 @@ def test_throttling_looks_like_aws_for_every_protocol(proxy: FaultProxy) -> None
         assert code in ThrottledRetryableChecker._THROTTLED_ERROR_CODES  # botocore backs off and retries these
         throttled_total += seen[(code, status)]
         operation = next(k for k in proxy.stats()["operations"] if k.startswith(f"{service}:"))
-        assert proxy.stats()["operations"][operation] == {"requests": 25, "throttled": seen[(code, status)], "errors": 0}
+        assert proxy.stats()["operations"][operation] == {
+            "requests": 25, "throttled": seen[(code, status)], "errors": 0}
     stats = proxy.stats()
     assert stats["requests"] == 250 and stats["throttled"] == throttled_total
     assert stats["forwarded"] == 250 - throttled_total
@@ -80,7 +81,8 @@ def test_operations_are_named_like_botocore(proxy: FaultProxy) -> None:
     client(proxy, "cloudwatch").describe_alarms()
     client(proxy, "sqs").list_queues()
     assert set(proxy.stats()["operations"]) == {
-        "sts:AssumeRole", "lambda:ListFunctions", "apigateway:GetRestApis", "cloudwatch:DescribeAlarms", "sqs:ListQueues"}
+        "sts:AssumeRole", "lambda:ListFunctions", "apigateway:GetRestApis", "cloudwatch:DescribeAlarms",
+        "sqs:ListQueues"}
 
 
 def test_sts_is_never_throttled_unless_asked(proxy: FaultProxy) -> None:

@@ -25,17 +25,19 @@ def test_in_process_server_keeps_accounts_apart_and_resets() -> None:
         cfn.create_stack(StackName="apis", TemplateBody=json.dumps({"Resources": {
             "Http": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Name": "h", "ProtocolType": "HTTP",
                                                                       "Tags": {"team": {"Ref": "AWS::StackName"}}}},
-            "Rest": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "r", "Tags": [{"Key": "k", "Value": "v"}]}},
+            "Rest": {"Type": "AWS::ApiGateway::RestApi",
+                     "Properties": {"Name": "r", "Tags": [{"Key": "k", "Value": "v"}]}},
         }}))
         rows = {r["ResourceType"]: r["PhysicalResourceId"] for r in cfn.list_stack_resources(StackName="apis")[
             "StackResourceSummaries"]}
         creds = account_credentials(endpoint, "111111111111")
-        http = boto3.client("apigatewayv2", region_name="us-east-1", **creds).get_api(ApiId=rows["AWS::ApiGatewayV2::Api"])
+        v2 = boto3.client("apigatewayv2", region_name="us-east-1", **creds)
+        http = v2.get_api(ApiId=rows["AWS::ApiGatewayV2::Api"])
         rest = boto3.client("apigateway", region_name="us-east-1", **creds).get_rest_api(
             restApiId=rows["AWS::ApiGateway::RestApi"])
         assert (http["Name"], http["Tags"], rest["name"], rest["tags"]) == ("h", {"team": "apis"}, "r", {"k": "v"})
         cfn.delete_stack(StackName="apis")
-        assert boto3.client("apigatewayv2", region_name="us-east-1", **creds).get_apis()["Items"] == []
+        assert v2.get_apis()["Items"] == []
         reset(endpoint)
         assert boto3.client("sqs", region_name="us-east-1", **account_credentials(endpoint, "111111111111")
                             ).list_queues().get("QueueUrls", []) == []

@@ -70,7 +70,7 @@ class GithubJobScanner:
         self.client.rest(f"/orgs/{self.org}", item=self.org)
         members = [m for page in self._pages(queries.MEMBERS, "membersWithRole") for m in page]
         teams = []
-        for page in self._pages(queries.TEAMS, "teams"):
+        for page in self._pages(queries.TEAMS, "teams", first=MAX_PAGE):
             for node in page:
                 teams.append({
                     "slug": node["slug"], "name": node.get("name"), "description": node.get("description") or "",
@@ -85,10 +85,19 @@ class GithubJobScanner:
         batch.api_calls = before
         yield batch
 
-    def _pages(self, query: str, connection_name: str, **variables) -> Iterator[list]:
+    def _pages(self, query: str, connection_name: str, first: int | None = None) -> Iterator[list]:
+        """Pages of an org connection; with ``first``, the page halves whenever GitHub answers 502."""
         cursor = None
         while True:
-            data = self.client.query(query, {"org": self.org, "cursor": cursor, **variables}, item=self.org)
+            sizing = {"first": first} if first else {}
+            try:
+                data = self.client.query(query, {"org": self.org, "cursor": cursor, **sizing}, item=self.org)
+            except BadGateway:
+                if not first or first <= MIN_PAGE:
+                    raise GithubFailure("unexpected_response", "GitHub answered 502 even for small pages", self.org)
+                first = max(MIN_PAGE, first // 2)
+                self.client.stats.add(page_halvings=1)
+                continue
             org = data.get("organization")
             if org is None:
                 raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)

@@ -79,12 +79,12 @@ query($ids: [ID!]!) {{
 """
 
 TEAMS = """
-query($org: String!, $cursor: String) {
+query($org: String!, $first: Int!, $cursor: String) {
   organization(login: $org) {
     login
     name
     description
-    teams(first: 50, after: $cursor) {
+    teams(first: $first, after: $cursor) {
       pageInfo { hasNextPage endCursor }
       nodes {
         slug

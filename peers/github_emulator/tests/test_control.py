@@ -48,7 +48,7 @@ def test_error_rate_injects_server_errors(emulator, http, faults):
     assert first == again and 200 in first and any(s >= 500 for s in first)  # seeded, so repeatable
 
 
-def test_bad_gateway_over_page_size(emulator, http, faults):
+def test_bad_gateway_over_node_count(emulator, http, faults):
     faults(bad_gateway_over=50)
     big = graphql(http, emulator, REPOS_QUERY, {"n": 51})
     assert big.status_code == 502 and "Something went wrong" in big.json()["errors"][0]["message"]
