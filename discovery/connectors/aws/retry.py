@@ -4,6 +4,7 @@ full jitter, everything else fails at once as a ``ScanFailure``. botocore's own 
 """
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,6 +28,18 @@ class CallStats:
     throttled: int = 0
     wait_seconds: float = 0.0
     per_operation: Counter = field(default_factory=Counter)
+    # Scanners fan per-item calls out to threads: counters move under a lock.
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count_call(self, label: str) -> None:
+        with self._lock:
+            self.api_calls += 1
+            self.per_operation[label] += 1
+
+    def add(self, **values: float) -> None:
+        with self._lock:
+            for key, value in values.items():
+                setattr(self, key, getattr(self, key) + value)
 
     def as_dict(self) -> dict[str, Any]:
         return {"api_calls": self.api_calls, "retries": self.retries, "throttled": self.throttled,
@@ -65,18 +78,16 @@ def call(stats: CallStats, client: Any, operation_name: str, *, retry_policy: Re
     def attempt() -> dict[str, Any]:
         nonlocal attempts
         attempts += 1
-        stats.api_calls += 1
-        stats.per_operation[label] += 1
+        stats.count_call(label)
         try:
             return method(**kwargs)
         except ClientError as exc:
             if is_throttle(exc):
-                stats.throttled += 1
+                stats.add(throttled=1)
             raise
 
     def before_sleep(state: Any) -> None:
-        stats.retries += 1
-        stats.wait_seconds += state.next_action.sleep
+        stats.add(retries=1, wait_seconds=state.next_action.sleep)
 
     retrying = Retrying(
         stop=stop_after_attempt(policy.attempts),
@@ -140,7 +151,16 @@ def _token_config(client: Any, api_name: str) -> tuple[list[str], list[str], str
 def paginate(stats: CallStats, client: Any, operation_name: str, result_key: str, *,
              retry_policy: RetryPolicy | None = None, page_size: int | None = None,
              **kwargs: Any) -> Iterator[Any]:
-    """Yield every item under ``result_key`` across all pages; each page is one retried ``call``.
+    """Yield every item under ``result_key`` across all pages; each page is one retried ``call``."""
+    for items in paginate_pages(stats, client, operation_name, result_key, retry_policy=retry_policy,
+                                page_size=page_size, **kwargs):
+        yield from items
+
+
+def paginate_pages(stats: CallStats, client: Any, operation_name: str, result_key: str, *,
+                   retry_policy: RetryPolicy | None = None, page_size: int | None = None,
+                   **kwargs: Any) -> Iterator[list]:
+    """Yield the items of each page as a list (so a scanner can enrich a page at a time and stream).
 
     Uses the operation's botocore pagination model (tokens, more-results flag, limit key), or a plain
     NextToken/Marker/position loop when botocore has none, or a single call when it isn't paged.
@@ -159,7 +179,7 @@ def paginate(stats: CallStats, client: Any, operation_name: str, result_key: str
                               f"{type(items).__name__} for {result_key}", "",
                               "Retry the scan; report it if it persists", False,
                               operation=operation_label(client, operation_name))
-        yield from items
+        yield items
         if not tokens_in or (more_results and not jmespath.search(more_results, page)):
             return
         next_tokens = [jmespath.search(expr, page) for expr in tokens_out]

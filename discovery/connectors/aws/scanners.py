@@ -8,6 +8,8 @@ the list and the per-item call is skipped silently.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -23,10 +25,11 @@ from discovery.facts import (
 )
 
 from .errors import ScanFailure, failure_from, is_not_found
-from .retry import CallStats, RetryPolicy, call, paginate
+from .retry import CallStats, RetryPolicy, call, paginate, paginate_pages
 from .session import Clients
 
 T = TypeVar("T")
+PARALLEL_CALLS = 8  # per job; a run has one job per kind group, so ~8 x 8 requests in flight per account
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,10 @@ class _Run:
         return paginate(self.stats, self.clients(service), operation, result_key, retry_policy=self.policy,
                         **kwargs)
 
+    def page_lists(self, service: str, operation: str, result_key: str, **kwargs: Any) -> Iterator[list]:
+        return paginate_pages(self.stats, self.clients(service), operation, result_key, retry_policy=self.policy,
+                              **kwargs)
+
     def optional(self, item: str, fetch: Callable[[], T], default: T | None = None) -> T | None:
         """Run an enrichment call: a failure becomes a warning about ``item`` and ``default`` is used."""
         try:
@@ -240,6 +247,14 @@ class _Run:
              operation: str) -> FactRecord:
         return FactRecord(kind=kind, external_id=arn, name=name, account=self.account, region=self.region,
                           attributes=attributes, tags=tags, operation=operation)
+
+    def parallel(self, items: list[Any], fetch: Callable[[Any], T]) -> list[T]:
+        """``[fetch(item) for item in items]`` with up to PARALLEL_CALLS in flight: per-item enrichment
+        calls (tags, stack resources, task definitions) dominate a scan's wall time at real latencies."""
+        if len(items) < 2 or PARALLEL_CALLS <= 1:
+            return [fetch(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_CALLS, len(items))) as pool:
+            return list(pool.map(fetch, items))
 
     def rest_api_arn_by_name(self, name: str) -> str | None:
         """REST APIs are named, not id'd, in CloudWatch dimensions: one GetRestApis per scan."""
@@ -272,7 +287,7 @@ def _batches(run: _Run, records: Iterable[FactRecord | LinkRecord], batch_size: 
                 yield close()
         else:
             batch.links.append(record)
-    if batch.links or run.warnings or run.stats.api_calls > mark or not yielded:
+    if batch.facts or batch.links or run.warnings or run.stats.api_calls > mark or not yielded:
         yield close()  # the remainder; for an empty region, the calls that found nothing
 
 
@@ -288,6 +303,10 @@ def _scan_stacks(run: _Run) -> Records:
     # One paginated DescribeStacks returns every live stack with tags: far fewer calls than one per stack.
     described = run.optional("cloudformation:DescribeStacks",
                              lambda: {s["StackId"]: s for s in run.pages(cfn, "describe_stacks", "Stacks")})
+    live = [s for s in summaries if s.get("StackStatus") != "DELETE_COMPLETE"]
+    resources_by_stack = dict(zip((s["StackId"] for s in live), run.parallel(live, lambda s: run.optional(
+        s["StackId"], lambda: list(run.pages(cfn, "list_stack_resources", "StackResourceSummaries",
+                                            StackName=s["StackId"]))))))
     for summary in summaries:
         if summary.get("StackStatus") == "DELETE_COMPLETE":
             continue
@@ -303,8 +322,7 @@ def _scan_stacks(run: _Run) -> Records:
             "updated_at": _iso(summary.get("LastUpdatedTime") or detail.get("LastUpdatedTime")),
             "description": detail.get("Description", summary.get("TemplateDescription")),
         }
-        resources = run.optional(stack_id, lambda: list(
-            run.pages(cfn, "list_stack_resources", "StackResourceSummaries", StackName=stack_id)))
+        resources = resources_by_stack.get(stack_id)
         links = []
         if resources is not None:
             attributes["resources"] = []
@@ -340,18 +358,25 @@ def _scan_ecs(run: _Run) -> Records:
                 ["taskDefinition"].get("containerDefinitions", []) if c.get("image")])
         return images_by_task_definition[task_definition]
 
-    for cluster in clusters:
+    def service_arns(cluster: dict[str, Any]) -> list[str]:
         try:
-            service_arns = list(run.pages("ecs", "list_services", "serviceArns", cluster=cluster["clusterArn"]))
+            return list(run.pages("ecs", "list_services", "serviceArns", cluster=cluster["clusterArn"]))
         except ScanFailure as failure:
             if is_not_found(failure):  # cluster deleted since ListClusters
-                continue
+                return []
             raise
-        for chunk in _chunks(service_arns, 10):  # DescribeServices takes at most 10
-            described = run.call("ecs", "describe_services", cluster=cluster["clusterArn"], services=chunk,
-                                 include=["TAGS"])
-            for service in described["services"]:
-                yield from _ecs_service_records(run, cluster, service, images)
+
+    # DescribeServices takes at most 10 services per call.
+    chunks = [(cluster, chunk) for cluster, arns in zip(clusters, run.parallel(clusters, service_arns))
+              for chunk in _chunks(arns, 10)]
+    described = run.parallel(chunks, lambda c: run.call("ecs", "describe_services", cluster=c[0]["clusterArn"],
+                                                        services=c[1], include=["TAGS"])["services"])
+    task_definitions = list(dict.fromkeys(s["taskDefinition"] for services in described for s in services
+                                          if s.get("taskDefinition")))
+    run.parallel(task_definitions, images)  # warm the cache concurrently; records below read it
+    for (cluster, _), services in zip(chunks, described):
+        for service in services:
+            yield from _ecs_service_records(run, cluster, service, images)
 
 
 def _ecs_service_records(run: _Run, cluster: dict[str, Any], service: dict[str, Any],
@@ -387,16 +412,23 @@ def _scan_lambda(run: _Run) -> Records:
         function = lambda_arn_from(mapping.get("FunctionArn"))
         if function and mapping.get("EventSourceArn"):
             sources.setdefault(function, []).append(mapping["EventSourceArn"])
-    for function in run.pages("lambda", "list_functions", "Functions"):
+    for functions in run.page_lists("lambda", "list_functions", "Functions"):
+        yield from _lambda_records(run, functions, sources, mappings is not None)
+
+
+def _lambda_records(run: _Run, functions: list[dict[str, Any]], sources: dict[str, list[str]],
+                    have_mappings: bool) -> Records:
+    all_tags = run.parallel(functions, lambda f: run.optional(f["FunctionArn"], lambda: _tags(
+        run.call("lambda", "list_tags", Resource=f["FunctionArn"]).get("Tags")), {}))
+    for function, tags in zip(functions, all_tags):
         arn = function["FunctionArn"]
-        tags = run.optional(arn, lambda: _tags(run.call("lambda", "list_tags", Resource=arn).get("Tags")), {})
         attributes: dict[str, Any] = {
             "runtime": function.get("Runtime"), "handler": function.get("Handler"),
             "description": function.get("Description"), "last_modified": _iso(function.get("LastModified")),
             "memory_size": function.get("MemorySize"), "package_type": function.get("PackageType"),
         }
         event_sources = sorted(set(sources.get(arn, [])))
-        if mappings is not None:
+        if have_mappings:
             attributes["event_sources"] = event_sources
         yield run.fact(LAMBDA_FUNCTION, arn, function["FunctionName"], attributes, tags, "lambda:ListFunctions")
         for source in event_sources:
@@ -424,28 +456,33 @@ def _rest_api_functions(run: _Run, api_arn: str, api_id: str) -> list[str]:
 
 
 def _scan_rest_apis(run: _Run) -> Records:
-    for api in run.pages("apigateway", "get_rest_apis", "items", page_size=500):
+    apis = list(run.pages("apigateway", "get_rest_apis", "items", page_size=500))
+    functions_by_api = run.parallel(apis, lambda a: run.optional(
+        rest_api_arn(run.region, a["id"]), lambda: _rest_api_functions(run, rest_api_arn(run.region, a["id"]),
+                                                                       a["id"]), []))
+    for api, api_functions in zip(apis, functions_by_api):
         arn = rest_api_arn(run.region, api["id"])
         attributes = {"api_id": api["id"], "description": api.get("description"),
                       "created_at": _iso(api.get("createdDate")),
                       "endpoint_types": (api.get("endpointConfiguration") or {}).get("types")}
         yield run.fact(APIGW_REST_API, arn, api.get("name", ""), attributes, _tags(api.get("tags")),
                        "apigateway:GetRestApis")
-        for function in run.optional(arn, lambda: _rest_api_functions(run, arn, api["id"]), []) or []:
+        for function in api_functions or []:
             yield LinkRecord(APIGW_REST_API, arn, INTEGRATES, LAMBDA_FUNCTION, function,
                              operation="apigateway:GetResources")
 
 
 def _scan_http_apis(run: _Run) -> Records:
-    for api in run.pages("apigatewayv2", "get_apis", "Items"):
+    apis = list(run.pages("apigatewayv2", "get_apis", "Items"))
+    integrations_by_api = run.parallel(apis, lambda a: run.optional(http_api_arn(run.region, a["ApiId"]), lambda: list(
+        run.pages("apigatewayv2", "get_integrations", "Items", ApiId=a["ApiId"])), []))
+    for api, integrations in zip(apis, integrations_by_api):
         arn = http_api_arn(run.region, api["ApiId"])
         attributes = {"api_id": api["ApiId"], "description": api.get("Description"),
                       "created_at": _iso(api.get("CreatedDate")), "protocol_type": api.get("ProtocolType"),
                       "endpoint": api.get("ApiEndpoint")}
         yield run.fact(APIGW_HTTP_API, arn, api.get("Name", ""), attributes, _tags(api.get("Tags")),
                        "apigatewayv2:GetApis")
-        integrations = run.optional(arn, lambda: list(
-            run.pages("apigatewayv2", "get_integrations", "Items", ApiId=api["ApiId"])), [])
         functions = dict.fromkeys(filter(None, (lambda_arn_from(i.get("IntegrationUri")) for i in integrations or [])))
         for function in functions:
             yield LinkRecord(APIGW_HTTP_API, arn, INTEGRATES, LAMBDA_FUNCTION, function,
@@ -478,23 +515,27 @@ def _scan_rds(run: _Run) -> Records:
 
 def _scan_sqs(run: _Run) -> Records:
     # ListQueues only returns a NextToken when MaxResults is set, hence the page size.
-    for url in run.pages("sqs", "list_queues", "QueueUrls", page_size=1000):
-        name = url.rstrip("/").rsplit("/", 1)[-1]
+    def describe(url: str) -> tuple[str, dict[str, str]]:
         queue_attributes = run.optional(url, lambda: run.call(
             "sqs", "get_queue_attributes", QueueUrl=url, AttributeNames=["QueueArn"]).get("Attributes", {}), {})
         arn = (queue_attributes or {}).get("QueueArn") or sqs_arn_from_url(url, run.region, run.account)
         tags = run.optional(arn, lambda: _tags(run.call("sqs", "list_queue_tags", QueueUrl=url).get("Tags")), {})
-        yield run.fact(SQS_QUEUE, arn, name, {"url": url, "fifo": name.endswith(".fifo")}, tags, "sqs:ListQueues")
+        return arn, tags
+
+    for urls in run.page_lists("sqs", "list_queues", "QueueUrls", page_size=1000):
+        for url, (arn, tags) in zip(urls, run.parallel(urls, describe)):
+            name = url.rstrip("/").rsplit("/", 1)[-1]
+            yield run.fact(SQS_QUEUE, arn, name, {"url": url, "fifo": name.endswith(".fifo")}, tags, "sqs:ListQueues")
 
 
 def _scan_ecr(run: _Run) -> Records:
-    for repo in run.pages("ecr", "describe_repositories", "repositories", page_size=1000):
-        arn = repo["repositoryArn"]
-        tags = run.optional(arn, lambda: _tags(
-            run.call("ecr", "list_tags_for_resource", resourceArn=arn).get("tags")), {})
-        yield run.fact(ECR_REPOSITORY, arn, repo["repositoryName"],
-                       {"uri": repo.get("repositoryUri"), "created_at": _iso(repo.get("createdAt"))}, tags,
-                       "ecr:DescribeRepositories")
+    for repos in run.page_lists("ecr", "describe_repositories", "repositories", page_size=1000):
+        all_tags = run.parallel(repos, lambda r: run.optional(r["repositoryArn"], lambda: _tags(
+            run.call("ecr", "list_tags_for_resource", resourceArn=r["repositoryArn"]).get("tags")), {}))
+        for repo, tags in zip(repos, all_tags):
+            yield run.fact(ECR_REPOSITORY, repo["repositoryArn"], repo["repositoryName"],
+                           {"uri": repo.get("repositoryUri"), "created_at": _iso(repo.get("createdAt"))}, tags,
+                           "ecr:DescribeRepositories")
 
 
 def _watch_targets(run: _Run, dimensions: list[dict[str, Any]]) -> Iterator[tuple[str, str]]:

@@ -5,6 +5,8 @@ stores or returns them otherwise.
 """
 from __future__ import annotations
 
+import threading
+
 from typing import Any, Mapping
 
 import boto3
@@ -72,8 +74,10 @@ class Clients:
         self.region = region
         self.endpoint_url = endpoint_url
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()  # boto3 sessions are not thread-safe; the clients they make are
 
     def __call__(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = client(self.session, service, self.region, self.endpoint_url)
-        return self._clients[service]
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = client(self.session, service, self.region, self.endpoint_url)
+            return self._clients[service]

@@ -169,3 +169,11 @@ class SleepRecorder:
 
     def __call__(self, seconds: float) -> None:
         self.calls.append(seconds)
+
+
+@pytest.fixture(autouse=True)
+def serial_calls(monkeypatch):
+    """The Stubber answers in a fixed order: fan-out calls run one at a time in these tests."""
+    from discovery.connectors.aws import scanners
+
+    monkeypatch.setattr(scanners, "PARALLEL_CALLS", 1)

@@ -32,7 +32,7 @@ def test_list_functions_follows_next_marker_over_three_pages(stubbed):
         if next_marker:
             response["NextMarker"] = next_marker
         stub.add_response("list_functions", response, {"Marker": marker} if marker else {})
-        for name in names:
+        for name in names:  # a page's tags are fetched (concurrently in production) before the next page
             stub.add_response("list_tags", {"Tags": {"fn": name}}, {"Resource": f"arn:aws:lambda:{ARN}:function:{name}"})
     facts, _, _, stats = collect("lambda_function", {"lambda": lam})
     assert [(f.name, f.tags) for f in facts] == [(n, {"fn": n}) for n in "abcd"]
@@ -86,16 +86,16 @@ def test_describe_services_chunks_25_services_into_three_calls(stubbed):
                       {"clusters": [cluster], "include": ["TAGS"]})
     stub.add_response("list_services", {"serviceArns": arns[:20], "nextToken": "n1"}, {"cluster": cluster})
     stub.add_response("list_services", {"serviceArns": arns[20:]}, {"cluster": cluster, "nextToken": "n1"})
-    for index, chunk in enumerate((arns[:10], arns[10:20], arns[20:])):
+    for chunk in (arns[:10], arns[10:20], arns[20:]):
         stub.add_response("describe_services", {"services": [
             {"serviceArn": a, "serviceName": a.rsplit("/", 1)[1], "clusterArn": cluster, "status": "ACTIVE",
              "desiredCount": 1, "launchType": "FARGATE", "taskDefinition": task_definition,
              "tags": [{"key": "svc", "value": a.rsplit("/", 1)[1]}]} for a in chunk]},
             {"cluster": cluster, "services": chunk, "include": ["TAGS"]})
-        if index == 0:  # one DescribeTaskDefinition for the 25 services sharing it
-            stub.add_response("describe_task_definition", {"taskDefinition": {"containerDefinitions": [
-                {"name": "web", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web@sha256:abc"}]}},
-                {"taskDefinition": task_definition})
+    # One DescribeTaskDefinition for the 25 services sharing it, after every service is described.
+    stub.add_response("describe_task_definition", {"taskDefinition": {"containerDefinitions": [
+        {"name": "web", "image": f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/web@sha256:abc"}]}},
+        {"taskDefinition": task_definition})
     facts, links, _, stats = collect("ecs", {"ecs": ecs})
     services = [f for f in facts if f.kind == "ecs_service"]
     assert [f.external_id for f in services] == arns

@@ -1,0 +1,138 @@
+"""The ownership model: signals, weights, normalization over available signals, status."""
+import pytest
+
+from catalog.tests.test_reconcile import company, run
+from ownership.scoring import (
+    OwnerSignals, TeamDirectory, codeowner_shares, commit_votes, owner_tag_values, score_owners, tag_votes,
+)
+
+DIRECTORY = TeamDirectory(
+    teams=[{"slug": "engineering", "name": "Engineering", "parent": None, "members": ["alice", "bob", "carol", "dan"]},
+           {"slug": "payments", "name": "Payments", "parent": "engineering", "members": ["alice", "bob"]},
+           {"slug": "risk", "name": "Risk Squad", "parent": "engineering", "members": ["carol"]},
+           {"slug": "platform", "name": "Platform", "parent": None, "members": ["dan"]}],
+    members=[{"login": "alice", "email": "alice@acme.test"}, {"login": "carol", "email": "carol@acme.test"},
+             {"login": "dan", "email": "dan@acme.test"}])
+
+
+@pytest.mark.parametrize("value, team", [
+    ("payments", "payments"), ("Payments", "payments"), ("@acme/payments", "payments"), ("payments-team", "payments"),
+    ("team-payments", "payments"), ("Payments Team", "payments"), ("group:payments", "payments"),
+    ("Risk Squad", "risk"), ("alice@acme.test", "payments"), ("carol", "risk"), ("user:carol", "risk"),
+    ("team-phoenix", "phoenix"), ("payments-legacy", "payments")])
+def test_owner_names_in_their_common_spellings_resolve_to_team_slugs(value, team):
+    assert DIRECTORY.resolve(value, keep_unknown=True) == (team,)
+
+
+@pytest.mark.parametrize("key", ["team", "Team", "owner", "Owner", "owning-team", "owner_team", "squad", "group",
+                                 "maintainer", "OwnedBy"])
+def test_owner_tag_keys_in_their_common_spellings(key):
+    assert owner_tag_values({key: "payments", "service": "x", "env": "prod"}) == ["payments"]
+
+
+def test_a_user_counts_for_the_most_specific_team_not_the_parent_listing_them():
+    assert DIRECTORY.teams_of_user("alice") == ("payments",)
+    assert commit_votes({"alice": 6, "carol": 2, "stranger": 50}, DIRECTORY) == {"payments": 6.0, "risk": 2.0}
+
+
+def test_codeowners_users_and_emails_count_for_their_teams_and_the_last_root_rule_wins():
+    rules = [{"pattern": "*", "owners": ["@acme/platform"], "order": 0},
+             {"pattern": "*", "owners": ["@alice", "carol@acme.test"], "order": 1},
+             {"pattern": "/docs/", "owners": ["@acme/platform"], "order": 2}]
+    shares, owners = codeowner_shares(rules, DIRECTORY)
+    assert shares == {"payments": 0.5, "risk": 0.5} and owners == ["@alice", "carol@acme.test"]
+
+
+def test_a_monorepo_folder_rule_named_after_the_service_beats_the_root_rule():
+    rules = [{"pattern": "*", "owners": ["@acme/platform"], "order": 0},
+             {"pattern": "/services/trip-tracker/", "owners": ["@carol"], "order": 1}]
+    assert codeowner_shares(rules, DIRECTORY, folder_keys={"triptracker"})[0] == {"risk": 1.0}
+    assert codeowner_shares(rules, DIRECTORY, folder_keys={"eta"})[0] == {"platform": 1.0}
+
+
+def test_codeowners_team_that_does_not_exist_is_not_scored():
+    assert codeowner_shares([{"pattern": "*", "owners": ["@acme/ghosts"], "order": 0}], DIRECTORY)[0] == {}
+
+
+def test_all_signals_agreeing_is_owned_with_full_confidence():
+    result = score_owners(OwnerSignals(codeowners={"payments": 1.0}, tags={"payments": 3}, commits={"payments": 9},
+                                       permissions={"payments": "admin"}))
+    assert (result.owner, result.status, result.confidence, result.source) == ("payments", "owned", 1.0, "codeowners")
+
+
+def test_codeowners_outweighs_a_wrong_tag_and_a_stray_push_grant():
+    result = score_owners(OwnerSignals(codeowners={"payments": 1.0}, tags={"risk": 1}, commits={"payments": 15, "risk": 3},
+                                       permissions={"risk": "push"}))
+    assert result.owner == "payments" and result.status == "owned"
+    assert result.runner_up == "risk" and result.runner_up_score < 0.4
+
+
+def test_a_service_known_only_by_its_tags_is_owned_by_the_tagged_team_with_modest_confidence():
+    result = score_owners(OwnerSignals(tags={"sre": 2}))
+    assert (result.owner, result.status, result.source) == ("sre", "owned", "tags")
+    assert result.confidence == pytest.approx(0.65, abs=0.01)
+
+
+def test_commits_only_a_clear_plurality_owns():
+    assert score_owners(OwnerSignals(commits={"risk": 8, "payments": 2})).owner == "risk"
+    plurality = score_owners(OwnerSignals(commits={"members": 9, "pharmacy": 4, "platform": 4, "care": 2, "billing": 1}))
+    assert (plurality.owner, plurality.status) == ("members", "owned")
+    assert score_owners(OwnerSignals(commits={"risk": 4, "payments": 3, "platform": 3})).status == "unowned"
+
+
+def test_a_tag_naming_no_github_team_counts_half():
+    stale = OwnerSignals(tags={"core-services": 1, "phoenix": 1}, commits={"claims": 10, "billing": 1, "care": 1},
+                         unknown_teams=frozenset({"core-services", "phoenix"}))
+    assert score_owners(stale).owner == "claims"
+    assert score_owners(OwnerSignals(tags={"sre": 1}, unknown_teams=frozenset({"sre"}))).owner == "sre"
+
+
+def test_permissions_only():
+    assert score_owners(OwnerSignals(permissions={"payments": "admin"})).owner == "payments"
+    assert score_owners(OwnerSignals(permissions={"payments": "push"})).owner == "payments"
+    assert score_owners(OwnerSignals(permissions={"payments": "triage"})).status == "unowned"
+    split = score_owners(OwnerSignals(permissions={"payments": "admin", "risk": "maintain"}))
+    assert split.status == "ambiguous" and split.owner == "payments"
+
+
+def test_a_weak_permission_does_not_dilute_a_clear_commit_majority():
+    result = score_owners(OwnerSignals(commits={"retail": 11, "stores": 1, "finance": 3}, permissions={"stores": "push"}))
+    assert result.owner == "retail" and result.status == "owned"
+
+
+def test_top_two_within_a_tenth_is_ambiguous_and_below_half_is_unowned():
+    ambiguous = score_owners(OwnerSignals(codeowners={"payments": 1.0}, commits={"risk": 10}, permissions={"risk": "admin"}))
+    assert ambiguous.status == "ambiguous" and ambiguous.owner == "payments"  # tie broken by the stronger signal
+    unowned = score_owners(OwnerSignals(tags={"a": 1, "b": 1, "c": 1}))
+    assert (unowned.owner, unowned.status, unowned.confidence, unowned.runner_up) == (None, "unowned", 0.0, "a")
+    assert score_owners(OwnerSignals()).status == "unowned"
+
+
+def test_catalog_info_owner_counts_as_strongly_as_codeowners():
+    result = score_owners(OwnerSignals(catalog_info={"data": 1.0}, tags={"risk": 1, "data": 1}, commits={"data": 11, "risk": 1}))
+    assert (result.owner, result.status) == ("data", "owned")
+
+
+def test_tags_copied_from_a_stack_vote_once_and_a_resource_own_tag_counts():
+    sc = company(prod={"stacks": [{"name": "push-indexer-prod", "tags": {"owner": "logistics"},
+                                   "resources": ["ecs:prod/push-indexer", "rds:push-indexer-db"]}],
+                       "ecs_clusters": [{"name": "prod", "services": [{"name": "push-indexer", "tags": {"team": "messaging"}}]}],
+                       "rds_instances": [{"id": "push-indexer-db", "tags": {"team": "messaging"}}]},
+                 teams=[{"slug": "messaging"}, {"slug": "logistics"}])
+    (svc,) = run(sc).services
+    assert svc.owner == "messaging" and svc.owner_tags == ["logistics", "messaging"]
+
+
+def test_owner_only_through_commits_and_team_permissions_end_to_end():
+    repo = {"name": "session-hub-web", "commits": [{"author": "carol"}] * 5 + [{"author": "alice"}],
+            "files": {"README.md": "# x\n\nSessions.\n"}}
+    sc = company(repos=[repo], members=[{"login": "alice"}, {"login": "carol"}],
+                 teams=[{"slug": "identity", "members": ["carol"], "repos": {"session-hub-web": "admin"}},
+                        {"slug": "payments", "members": ["alice"], "repos": {"session-hub-web": "triage"}}])
+    (svc,) = run(sc).services
+    assert (svc.owner, svc.ownership_status) == ("identity", "owned")
+    assert [c["team"] for c in svc.owner_candidates] == ["identity", "payments"]
+
+
+def test_tag_votes_split_a_resource_between_two_named_teams():
+    assert tag_votes([{"team": "payments", "owner": "risk"}, {"Team": "payments"}], DIRECTORY) == {"payments": 1.5, "risk": 0.5}
