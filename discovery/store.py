@@ -127,21 +127,27 @@ def missing_facts(connection, selection: dict, selection_hash: str) -> MissingFa
     return MissingFacts(run=run, facts=facts, confidence=confidence)
 
 
+def _under(external_id: str, prefixes: set[str]) -> bool:
+    """True when the id is one of the prefixes or sits under one ("a/b/c" is under "a/b")."""
+    parts = external_id.split("/")
+    return any("/".join(parts[:i]) in prefixes for i in range(1, len(parts) + 1))
+
+
 def touch(run: Run, prefixes: list[str]) -> int:
-    """Mark unchanged facts (and links) as seen by ``run``: used by incremental scans that skip re-reading them."""
+    """Mark unchanged facts (and their links) as seen by ``run``: incremental scans skip re-reading them.
+
+    Matching is done in Python over this connection's ids (a set lookup per path level) and written with
+    one UPDATE per table: thousands of LIKE prefixes in SQL would be far slower."""
     if not prefixes:
         return 0
-    from django.db.models import Q
-
+    wanted = set(prefixes)
     now = timezone.now()
-    query = Q()
-    for prefix in prefixes:
-        query |= Q(external_id=prefix) | Q(external_id__startswith=prefix + "/")
-    touched = Fact.objects.filter(query, connection_id=run.connection_id).update(last_seen=now, last_seen_run=run)
-    link_query = Q()
-    for prefix in prefixes:
-        link_query |= Q(source_id=prefix) | Q(source_id__startswith=prefix + "/")
-    FactLink.objects.filter(link_query, connection_id=run.connection_id).update(last_seen=now, last_seen_run=run)
+    fact_ids = [pk for pk, ext in Fact.objects.filter(connection_id=run.connection_id)
+                .values_list("pk", "external_id").iterator(chunk_size=5000) if _under(ext, wanted)]
+    link_ids = [pk for pk, src in FactLink.objects.filter(connection_id=run.connection_id)
+                .values_list("pk", "source_id").iterator(chunk_size=5000) if _under(src, wanted)]
+    touched = Fact.objects.filter(pk__in=fact_ids).update(last_seen=now, last_seen_run=run)
+    FactLink.objects.filter(pk__in=link_ids).update(last_seen=now, last_seen_run=run)
     return touched
 
 

@@ -15,11 +15,16 @@ from discovery.connectors.github.auth import resolve_token
 from discovery.connectors.github.client import BadGateway, GithubClient
 from discovery.connectors.github.errors import GithubFailure
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
+from discovery import facts as k
 from discovery.facts import GH_REPO, Batch, github_id
 
 PERMISSIONS = {"ADMIN": "admin", "MAINTAIN": "maintain", "WRITE": "push", "TRIAGE": "triage", "READ": "pull"}
 MAX_PAGE = 50
 MIN_PAGE = 5
+# Incremental scans trust what they skip for this long; then a run reads everything again, which is also
+# how deleted repositories and changed teams are noticed. Both are per-connection settings.
+FULL_RESCAN_HOURS = 24
+TEAMS_REFRESH_HOURS = 6
 
 
 class EtagCache:
@@ -46,13 +51,15 @@ class GithubJobScanner:
                                    etag_cache=EtagCache(connection.pk))
         self.skipped_unchanged = 0
         self.skipped_excluded = 0
+        self.mode = "full"
 
     def stats(self) -> dict:
         stats = self.client.stats.as_dict()
         return {"retries": stats["retries"], "throttled": stats["secondary_limits"] + stats["rate_limit_waits"],
                 "wait_seconds": stats["wait_seconds"],
                 "extra": {**{k: v for k, v in stats.items() if k not in ("retries", "wait_seconds")},
-                          "repos_unchanged": self.skipped_unchanged, "repos_excluded": self.skipped_excluded}}
+                          "repos_unchanged": self.skipped_unchanged, "repos_excluded": self.skipped_excluded,
+                          "mode": self.mode}}
 
     def batches(self) -> Iterator[Batch]:
         try:
@@ -66,6 +73,10 @@ class GithubJobScanner:
 
     # --- teams ---------------------------------------------------------------
     def _teams(self) -> Iterator[Batch]:
+        if self._previous_read(TEAMS_REFRESH_HOURS, "teams_refresh_hours") is not None:
+            self.mode = "incremental"
+            yield Batch(touched=[github_id(k.GH_ORG, self.org), github_id(k.GH_TEAM, self.org), "github:user"])
+            return
         # The org itself over REST, conditionally: a 304 costs nothing and proves the org is visible.
         self.client.rest(f"/orgs/{self.org}", item=self.org)
         members = [m for page in self._pages(queries.MEMBERS, "membersWithRole") for m in page]
@@ -138,18 +149,36 @@ class GithubJobScanner:
         if known is None:
             yield from self._full_scan()
         else:
+            self.mode = "incremental"
             yield from self._incremental_scan(known)
+
+    def _previous_read(self, max_age_hours: float, setting: str):
+        """The last successful run of this selection in which this scanner read everything (not incrementally),
+        if it is recent enough to trust; None means: read everything now."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from discovery.models import Job, RunStatus
+
+        if self.config.get("always_full"):
+            return None
+        since = timezone.now() - timedelta(hours=float(self.config.get(setting, max_age_hours)))
+        job = (Job.objects.filter(run__connection=self.connection, run__selection_hash=self.job.run.selection_hash,
+                                  run__status=RunStatus.SUCCEEDED, scanner=self.job.scanner,
+                                  status=RunStatus.SUCCEEDED, stats__extra__mode="full", started_at__gte=since)
+               .exclude(run=self.job.run).order_by("-started_at").first())
+        return job.run if job else None
 
     def _known_pushed_at(self) -> dict[str, str] | None:
         """pushedAt per repository as of the last successful run of this selection, or None for a full scan."""
         from discovery.models import Fact, Run, RunStatus
 
-        run = self.job.run
-        previous = (Run.objects.filter(connection=self.connection, selection_hash=run.selection_hash,
-                                       status=RunStatus.SUCCEEDED, kind=Run.Kind.SCAN)
-                    .exclude(pk=run.pk).order_by("-created_at").first())
-        if previous is None or self.config.get("always_full"):
+        if self._previous_read(FULL_RESCAN_HOURS, "full_rescan_hours") is None:
             return None
+        previous = (Run.objects.filter(connection=self.connection, selection_hash=self.job.run.selection_hash,
+                                       status=RunStatus.SUCCEEDED, kind=Run.Kind.SCAN)
+                    .exclude(pk=self.job.run.pk).order_by("-created_at").first())
         return dict(Fact.objects.filter(connection=self.connection, kind=GH_REPO, last_seen__gte=previous.created_at)
                     .values_list("name", "attributes__pushed_at"))
 
@@ -176,7 +205,10 @@ class GithubJobScanner:
             cursor = conn["pageInfo"]["endCursor"]
 
     def _incremental_scan(self, known: dict[str, str]) -> Iterator[Batch]:
-        changed, unchanged = [], []
+        """Read repositories newest push first and stop at the previous run's watermark: a push moves a
+        repository to the front, so everything after the watermark is unchanged."""
+        watermark = max((p for p in known.values() if p), default="")
+        changed, seen = [], set()
         cursor = None
         while True:
             data = self.client.query(queries.REPOS_LIST, {"org": self.org, "cursor": cursor}, item=self.org)
@@ -184,16 +216,21 @@ class GithubJobScanner:
             if org is None:
                 raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)
             conn = org["repositories"]
+            reached = False
             for node in conn.get("nodes") or []:
+                pushed = node.get("pushedAt") or ""
+                if pushed and pushed <= watermark and node["name"] in known:
+                    reached = True
+                    break
+                seen.add(node["name"])
                 if not self._wanted(node):
                     self.skipped_excluded += 1
-                elif node["name"] in known and known[node["name"]] == node.get("pushedAt"):
-                    unchanged.append(node["name"])
-                else:
+                elif known.get(node["name"]) != pushed:
                     changed.append(node["id"])
-            if not conn["pageInfo"]["hasNextPage"]:
+            if reached or not conn["pageInfo"]["hasNextPage"]:
                 break
             cursor = conn["pageInfo"]["endCursor"]
+        unchanged = [name for name in known if name not in seen]
         self.skipped_unchanged = len(unchanged)
         touched = [prefix for name in unchanged for prefix in _repo_prefixes(self.org, name)]
         yield Batch(touched=touched, api_calls=self.client.stats.requests)
@@ -226,8 +263,6 @@ class GithubJobScanner:
 
 
 def _repo_prefixes(org: str, name: str) -> list[str]:
-    from discovery import facts as k
-
     return [github_id(kind, org, name) for kind in (k.GH_REPO, k.GH_CODEOWNER_RULE, k.GH_CATALOG_ENTITY,
                                                     k.GH_DEPLOY_TARGET)]
 

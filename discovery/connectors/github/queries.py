@@ -59,10 +59,11 @@ query($org: String!, $first: Int!, $cursor: String) {{
 }}
 """
 
+# Most recently pushed first: an incremental scan stops reading at the previous run's watermark.
 REPOS_LIST = """
 query($org: String!, $cursor: String) {
   organization(login: $org) {
-    repositories(first: 100, after: $cursor, orderBy: {field: NAME, direction: ASC}) {
+    repositories(first: 100, after: $cursor, orderBy: {field: PUSHED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
       nodes { id name isArchived isFork pushedAt }
     }

@@ -100,9 +100,23 @@ def test_incremental_scan_reads_only_pushed_repositories(in_alpha, emulator, sce
 
 def test_conditional_requests_cost_nothing_the_second_time(in_alpha, emulator):
     conn = github_connection(emulator)
+    conn.config["teams_refresh_hours"] = 0  # read teams every run
+    conn.save()
     scan(conn)
     second = scan(conn)
-    assert second.jobs.get(scanner="github_teams").stats["extra"]["not_modified"] >= 1
+    teams = second.jobs.get(scanner="github_teams")
+    assert teams.stats["extra"]["mode"] == "full" and teams.stats["extra"]["not_modified"] >= 1
+
+
+def test_teams_read_recently_are_kept_without_requests(in_alpha, emulator):
+    from discovery.facts import GH_TEAM
+
+    conn = github_connection(emulator)
+    scan(conn)
+    second = scan(conn)
+    teams = second.jobs.get(scanner="github_teams")
+    assert teams.stats["extra"]["mode"] == "incremental" and teams.stats["extra"]["requests"] == 0
+    assert Fact.objects.filter(kind=GH_TEAM).exclude(last_seen_run=second).count() == 0
 
 
 def test_secondary_rate_limit_and_5xx_are_absorbed(in_alpha, emulator, scenario):
