@@ -5,9 +5,17 @@ proxy at 50 ms per call, scanned through real Celery workers.
 
 Prints scan wall time, API calls, facts per second and the worker's peak RSS. Target: the sample company
 under 10 s at 50 ms per call (the architecture's budget is 60 s for 500 resources)."""
+import sys
+from pathlib import Path
+
+# Run as a script, this folder is first on sys.path, and bench/catalog.py would shadow the catalog app.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+
 import argparse
 
-from harness import ROOT, RssSampler, discover, drop, setup, stack, table
+from bench.harness import ROOT, RssSampler, discover, drop, setup, stack, table
 
 from peers.big_account import generate_big_account
 from peers.scenario import load_scenario, parse_scenario

@@ -6,12 +6,20 @@ scanned again after 1% of the repositories were pushed (incremental).
 
 Targets: 500 repositories in under 10 s; a full scan of 500 repositories costs at most 100 GraphQL
 points; the incremental scan makes under 10% of the full scan's requests."""
+import sys
+from pathlib import Path
+
+# Run as a script, this folder is first on sys.path, and bench/catalog.py would shadow the catalog app.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+
 import argparse
 import json
 import random
 import urllib.request
 
-from harness import ROOT, discover, drop, setup, stack, table
+from bench.harness import ROOT, discover, drop, setup, stack, table
 
 from peers.scenario import load_scenario, parse_scenario
 

@@ -13,7 +13,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/2")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 for key, value in (("AWS_ACCESS_KEY_ID", "roster-local"), ("AWS_SECRET_ACCESS_KEY", "roster-local"),
@@ -21,6 +22,8 @@ for key, value in (("AWS_ACCESS_KEY_ID", "roster-local"), ("AWS_SECRET_ACCESS_KE
     os.environ.setdefault(key, value)
 
 import django  # noqa: E402
+
+import catalog  # noqa: E402,F401  the app package, bound before Django looks it up (bench/catalog.py is a script)
 
 django.setup()
 
