@@ -16,11 +16,27 @@ from discovery.models import Run, RunStatus
 log = logging.getLogger(__name__)
 
 
+ENV_TAG_KEYS = ("env", "environment", "stage", "Env", "Environment", "Stage")
+
+
+def _with_environment(tags: dict, environment: str | None) -> dict:
+    """An AWS connection may say which environment its account is (config "environment"): resources
+    that carry no environment tag of their own get it, so prod and staging accounts read as such."""
+    if not environment or any(key in tags for key in ENV_TAG_KEYS):
+        return tags
+    return {**tags, "env": environment}
+
+
 def load_inputs(workspace_id=None) -> tuple[list[FactView], list[LinkView]]:
+    from discovery.models import Connection
+
+    environments = {pk: (config or {}).get("environment") for pk, config in Connection.objects.values_list(
+        "pk", "config")}
     facts_qs, links_qs = store.current_facts(workspace_id)
     facts = [
         FactView(id=row[0], kind=row[1], external_id=row[2], name=row[3], account=row[4], region=row[5],
-                 attributes=row[6] or {}, tags=row[7] or {}, connection_id=row[8])
+                 attributes=row[6] or {}, tags=_with_environment(row[7] or {}, environments.get(row[8])),
+                 connection_id=row[8])
         for row in facts_qs.values_list("id", "kind", "external_id", "name", "account", "region", "attributes",
                                         "tags", "connection_id").iterator(chunk_size=5000)
     ]
@@ -45,9 +61,8 @@ def run_reconcile(run: Run) -> Run:
         facts, links = load_inputs()
         t_load = time.monotonic()
         sync.sync_teams(facts, links)
-        corrections = sync.correction_inputs()
-        existing = sync.existing_inputs()
-        result = reconcile(facts, links, corrections=corrections, existing=existing)
+        # Corrections are applied when the result is persisted (Service.locked_fields), not inside reconcile.
+        result = reconcile(facts, links, existing=sync.existing_inputs())
         t_reconcile = time.monotonic()
         with transaction.atomic():
             stats = sync.apply(result, run=run)

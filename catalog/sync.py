@@ -54,11 +54,6 @@ def existing_inputs() -> list[dict]:
     ]
 
 
-def correction_inputs() -> list[dict]:
-    """Corrections are applied here in the persistence layer (locked fields); reconcile gets none."""
-    return []
-
-
 def _ownership(draft) -> dict:
     own = getattr(draft, "ownership", None)
     get = (lambda k, d=None: getattr(own, k, d)) if own is not None else (lambda k, d=None: getattr(draft, k, d))
@@ -126,7 +121,8 @@ def apply(result, *, run) -> dict:
                     resources[claim.external_id] = claim
         aliases = sorted({a for d in group for a in [d.name, *d.aliases]} - {service.name if not created else ""})
         fingerprint = "|".join(sorted(d.fingerprint for d in group))
-        if not created and service.fingerprint == fingerprint and not service.locked_fields.get("_dirty"):
+        revived = service.lifecycle in ("deprecated", "eol") and "lifecycle" not in (service.locked_fields or {})
+        if not created and service.fingerprint == fingerprint and not revived:
             service.missed_scans, service.last_seen_at = 0, now
             Service.objects.filter(pk=service.pk).update(missed_scans=0, last_seen_at=now)
             stats["services_unchanged"] += 1
@@ -167,7 +163,7 @@ def apply(result, *, run) -> dict:
             service.tier = locked["tier"]
         _apply_owner(service, own, locked, teams)
         service.fingerprint = fingerprint
-        service.locked_fields = {k: v for k, v in locked.items() if k != "_dirty"}
+        service.locked_fields = locked
         service.missed_scans, service.last_seen_at = 0, now
         service.save()
         ServiceResource.objects.filter(service=service).exclude(external_id__in=list(resources)).delete()

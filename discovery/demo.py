@@ -11,6 +11,7 @@ from portal.tenancy import create_tenant, tenant_scope
 from portal.workspaces.models import Workspace
 
 DEMO_GITHUB_TOKEN = "roster-demo-token"
+ENVIRONMENTS = ("prod", "production", "staging", "stage", "dev", "development", "test", "qa", "sandbox")
 
 
 def load_github(scenario: dict, emulator_url: str) -> None:
@@ -43,6 +44,7 @@ def setup_tenant(scenario: dict, *, aws_endpoint: str, github_url: str, reset: b
                                   "regions": [r["name"] for r in account["regions"]] or ["us-east-1"],
                                   "external_id": _external_id(),
                                   "endpoint_url": aws_endpoint,
+                                  **({"environment": account["name"]} if account["name"] in ENVIRONMENTS else {}),
                               })
             conn.set_secret({"access_key_id": "roster-local", "secret_access_key": "roster-local"})
             conn.save()

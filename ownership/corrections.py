@@ -49,26 +49,31 @@ def _owner(service, value, *, user, reason):
     if value and team is None:
         raise CorrectionError(f"no team {value!r}")
     old = service.owner.slug if service.owner_id else None
+    similar = similar_to(service)  # the pattern of the service as it was, before the correction
     service.owner = team
     service.owner_confidence, service.ownership_status = 1.0, ("owned" if team else "unowned")
     service.owner_source = "user_correction"
     _lock(service, "owner", value or None)
     service.save()
     correction = _record(service, "owner", old, value, user=user, reason=reason)
-    propagated = propagate_owner(service, team, correction) if team else 0
+    propagated = propagate_owner(service, team, correction, similar) if team else 0
     correction.propagated_count = propagated
     correction.save(update_fields=["propagated_count"])
     return {"correction": correction, "propagated": propagated, "service": service}
 
 
-def propagate_owner(service: Service, team: Team, correction: Correction) -> int:
-    """Similar services (same name pattern, per ownership.propagation) take the corrected owner at 0.85,
-    unless a person corrected them directly. Returns how many services improved."""
+def similar_to(service: Service) -> list[Service]:
     from ownership.propagation import similar_services
 
     candidates = list(Service.objects.exclude(pk=service.pk).filter(hidden=False).select_related("owner"))
+    return similar_services(service, candidates)
+
+
+def propagate_owner(service: Service, team: Team, correction: Correction, similar: list[Service]) -> int:
+    """Similar services (same name pattern, per ownership.propagation) take the corrected owner at 0.85,
+    unless a person corrected them directly. Returns how many services improved."""
     improved = 0
-    for other in similar_services(service, candidates):
+    for other in similar:
         locked = other.locked_fields or {}
         if "owner" in locked:
             continue
