@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from catalog import staleness
 from catalog.models import DiscoveryEvent, RetirementHold, Service, ServiceResource, Team
 from ownership.corrections import VALID_LIFECYCLES, VALID_TIERS, CorrectionError, correct
+from portal.admin import ReadOnlyAdminMixin
 
 
 class ResourceInline(admin.TabularInline):
@@ -113,20 +114,11 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(DiscoveryEvent)
-class DiscoveryEventAdmin(admin.ModelAdmin):
+class DiscoveryEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("created_at", "service_name", "event_type", "field", "old_value", "new_value", "confidence")
     list_filter = ("event_type",)
     search_fields = ("service_name",)
     readonly_fields = [f.name for f in DiscoveryEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RetirementHold)

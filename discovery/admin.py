@@ -7,6 +7,7 @@ from django.utils.html import format_html
 
 from discovery import runs, templates, workflow
 from discovery.models import Connection, Fact, FactLink, Job, Run
+from portal.admin import ReadOnlyAdminMixin
 
 
 class ConnectionForm(forms.ModelForm):
@@ -121,22 +122,16 @@ class RunAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fact)
-class FactAdmin(admin.ModelAdmin):
+class FactAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("kind", "name", "account", "region", "last_seen", "connection")
     list_filter = ("kind", "connection", "region")
     search_fields = ("name", "external_id")
     readonly_fields = [f.name for f in Fact._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(FactLink)
-class FactLinkAdmin(admin.ModelAdmin):
+class FactLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("source_id", "relation", "target_id", "last_seen")
     list_filter = ("relation",)
     search_fields = ("source_id", "target_id")
     readonly_fields = [f.name for f in FactLink._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
