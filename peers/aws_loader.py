@@ -22,10 +22,13 @@ a scratch account (``PROBE_ACCOUNT``), and without support creates those HTTP AP
 stack (tagged as if inside) and reports a warning for each affected API.
 
 Resources not named in a stack are created through their service APIs with their own tags. Then
-API integrations (REST: one ``{proxy+}`` resource with an ANY method and a Lambda proxy integration
-per Lambda; HTTP: an AWS_PROXY integration whose IntegrationUri is the function ARN plus an
-``ANY`` route per Lambda), SQS event source mappings and CloudWatch alarms (state set with
-``set_alarm_state``) are added. Work runs in phases, each phase fanned out over a thread pool.
+come API integrations (one OpenAPI import per API; per Lambda a ``{proxy+}`` path, or
+``/<function>/{proxy+}`` when the API fronts several, with an ANY method and an AWS_PROXY
+integration: REST APIs get the ``arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function
+ARN>/invocations`` URI, HTTP APIs the function ARN itself), SQS event source mappings and CloudWatch
+alarms (state set with ``set_alarm_state``). Work runs in phases, each fanned out over a thread pool;
+``peers.moto_server`` serves one request at a time, so the pool only overlaps client and server work.
+Load into empty accounts (a fresh or reset server): existing resources make the create calls fail.
 """
 from __future__ import annotations
 
@@ -273,7 +276,6 @@ class _Region:
         self.report = account.report
         self.stack_arns: dict[str, str] = {}
         self.api_ids: dict[str, str] = {}
-        self.rest_roots: dict[str, str] = {}  # REST API name -> id of its "/" resource
         self.task_definitions: dict[str, str] = {}  # "cluster/service" -> task definition ARN
         self._index_declared()
         self._assign_stack_members()
@@ -353,7 +355,7 @@ class _Region:
     # -- phase 2: everything that does not depend on other scenario resources ------------------
     def base_tasks(self) -> list[Callable[[], None]]:
         tasks: list[Callable[[], None]] = []
-        tasks += [lambda n=n: self._ecr_repository(n) for n in self.spec.get("ecr_repositories", [])]
+        tasks += [lambda n=n: self._ecr_repository(n) for n in self._ecr_names()]
         tasks += [lambda c=c: self._cluster(c["name"]) for c in self.spec.get("ecs_clusters", [])]
         tasks += [lambda k=k, s=s: self._task_definition(k, s) for k, s in self.declared["ecs"].items()]
         tasks += [lambda n=n, q=q: self._queue(n, q) for n, q in self._standalone("sqs")]
@@ -362,11 +364,23 @@ class _Region:
         tasks += [lambda n=n, a=a: self._api(n, a) for n, a in self._standalone("api")]
         return tasks
 
+    def _ecr_names(self) -> list[str]:
+        """Repository names AWS accepts: lower-cased when that is all they lack, else skipped."""
+        names: dict[str, str] = {}
+        for name in self.spec.get("ecr_repositories", []):
+            repo = name if ECR_NAME.match(name) else name.lower()
+            if not ECR_NAME.match(repo):
+                self._warn(f"ECR repository name {name!r} is invalid on AWS; skipped")
+            elif repo in names:
+                self._warn(f"ECR repository {name!r} is declared twice (as {names[repo]!r}); created once")
+            else:
+                if repo != name:
+                    self._warn(f"ECR repository name {name!r} is invalid on AWS; created as {repo!r}")
+                names[repo] = name
+        return list(names)
+
     def _ecr_repository(self, name: str) -> None:
-        repo = name if ECR_NAME.match(name) else name.lower()
-        if repo != name or not ECR_NAME.match(repo):
-            self._warn(f"ECR repository name {name!r} is invalid on AWS; created as {repo!r}")
-        self.c["ecr"].create_repository(repositoryName=repo)
+        self.c["ecr"].create_repository(repositoryName=name)
         self.report.count("ecr_repositories")
 
     def _cluster(self, name: str) -> None:
@@ -415,7 +429,7 @@ class _Region:
             self.api_ids[name] = self.c["apigatewayv2"].create_api(Name=name, ProtocolType="HTTP", Tags=tags)["ApiId"]
         else:
             rest = self.c["apigateway"].create_rest_api(name=name, **({"tags": tags} if tags else {}))
-            self.api_ids[name], self.rest_roots[name] = rest["id"], rest["rootResourceId"]
+            self.api_ids[name] = rest["id"]
         self.report.count(self._counter("api", api))
 
     # -- phase 3: stacks and the ECS services outside them --------------------------------------
@@ -501,40 +515,31 @@ class _Region:
         return tasks
 
     def _integrations(self, api_name: str, api: dict[str, Any]) -> None:
+        """One OpenAPI import per API (as SAM or Serverless deploy them) routing ``{proxy+}`` to each Lambda."""
         functions = []
         for fn in api["integrations"]:
             if fn in self.declared["lambda"]:
                 functions.append(fn)
             else:
                 self._warn(f"API {api_name} integrates Lambda {fn}, which this region does not declare; skipped")
-        api_id = self.api_ids[api_name]
-        # One function takes the whole API; several get a path prefix each.
-        paths = {fn: ([] if len(functions) == 1 else [fn]) for fn in functions}
-        for fn in functions:
+        if not functions:
+            return
+        paths = {}
+        for fn in functions:  # one function takes the whole API; several get a path prefix each
             fn_arn = self._arn("lambda", fn)
-            if api["type"] == "HTTP":
-                v2 = self.c["apigatewayv2"]
-                integration = v2.create_integration(ApiId=api_id, IntegrationType="AWS_PROXY", IntegrationUri=fn_arn,
-                                                    IntegrationMethod="POST", PayloadFormatVersion="2.0")
-                v2.create_route(ApiId=api_id, RouteKey="ANY /" + "/".join([*paths[fn], "{proxy+}"]),
-                                Target=f"integrations/{integration['IntegrationId']}")
-            else:
-                self._rest_proxy(api_name, paths[fn], fn_arn)
-            self.report.count("api_integrations")
-
-    def _rest_proxy(self, api_name: str, prefix: list[str], fn_arn: str) -> None:
-        apigw = self.c["apigateway"]
-        api_id = self.api_ids[api_name]
-        if api_name not in self.rest_roots:  # created by a stack
-            items = apigw.get_resources(restApiId=api_id)["items"]
-            self.rest_roots[api_name] = next(r["id"] for r in items if r["path"] == "/")
-        parent = self.rest_roots[api_name]
-        for part in [*prefix, "{proxy+}"]:
-            parent = apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=part)["id"]
-        apigw.put_method(restApiId=api_id, resourceId=parent, httpMethod="ANY", authorizationType="NONE")
-        apigw.put_integration(
-            restApiId=api_id, resourceId=parent, httpMethod="ANY", type="AWS_PROXY", integrationHttpMethod="POST",
-            uri=f"arn:aws:apigateway:{self.name}:lambda:path/2015-03-31/functions/{fn_arn}/invocations")
+            integration = {"type": "AWS_PROXY", "httpMethod": "POST", "uri": fn_arn, "payloadFormatVersion": "2.0"}
+            if api["type"] == "REST":
+                integration = {"type": "AWS_PROXY", "httpMethod": "POST", "uri": (
+                    f"arn:aws:apigateway:{self.name}:lambda:path/2015-03-31/functions/{fn_arn}/invocations")}
+            # moto upper-cases method keys, so "any" is the ANY method (AWS spells it x-amazon-apigateway-any-method)
+            paths["/{proxy+}" if len(functions) == 1 else f"/{fn}/{{proxy+}}"] = {
+                "any": {"x-amazon-apigateway-integration": integration}}
+        doc = json.dumps({"openapi": "3.0.1", "info": {"title": api_name, "version": "1.0"}, "paths": paths})
+        if api["type"] == "HTTP":
+            self.c["apigatewayv2"].reimport_api(ApiId=self.api_ids[api_name], Body=doc)
+        else:
+            self.c["apigateway"].put_rest_api(restApiId=self.api_ids[api_name], mode="merge", body=doc.encode())
+        self.report.count("api_integrations", len(functions))
 
     def _event_source(self, function: str, queue: str) -> None:
         if queue not in self.declared["sqs"]:

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import botocore.session
+from botocore.exceptions import UnknownServiceError
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "transfer-encoding", "upgrade", "content-length"}
@@ -138,7 +139,7 @@ def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], str]]:
     """(method, path regex, operation) for a REST service from botocore's model, most specific first."""
     try:
         model = botocore.session.get_session().get_service_model(service)
-    except Exception:  # noqa: BLE001 - an unknown service just gets "METHOD /path" names
+    except UnknownServiceError:  # its calls are named "METHOD /path"
         return []
     routes = []
     for name in model.operation_names:
@@ -326,6 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
             except (ConnectionError, http.client.HTTPException, OSError):
                 # A connection upstream closed while idle fails at once; retry it once when the body can be resent.
                 if attempt or body is None:
+                    self.close_connection = True  # part of a streamed body may still be unread
                     self._reply(502, {"Content-Type": "text/plain"}, b"fault proxy: upstream unreachable")
                     return
         self._relay(response)

@@ -1,7 +1,8 @@
 """Run moto's server for Roster's tests, demo and benchmarks.
 
-``start_moto()`` runs moto's threaded server in this process; ``python -m peers.moto_server --port N``
-runs it in the foreground until SIGTERM/SIGINT (the Makefile uses that).
+``start_moto()`` runs moto's server in a thread of this process, one request at a time (see there);
+``python -m peers.moto_server --port N`` runs it in the foreground until SIGTERM/SIGINT and prints
+"moto server listening on URL" once it accepts requests (``--port 0`` picks a free port).
 
 Accounts on moto server: moto picks the account of each request from its access key. Keys returned
 by ``sts:AssumeRole`` for ``arn:aws:iam::<acct>:role/<any>`` belong to ``<acct>``; any other key
@@ -157,16 +158,33 @@ def install_cloudformation_extensions() -> None:
 
 
 def start_moto(port: int = 0, host: str = "127.0.0.1", quiet: bool = True) -> tuple[str, Callable[[], None]]:
-    """Start moto's server on ``host:port`` (0 = a free port); returns ``(endpoint_url, stop)``."""
-    from moto.server import ThreadedMotoServer
+    """Start moto's server on ``host:port`` (0 = a free port) in a thread; returns ``(endpoint_url, stop)``.
+
+    Unlike moto's ``ThreadedMotoServer`` it handles one request at a time: moto's backends are not
+    thread-safe (e.g. ECS TagResource iterates the services another request is adding to, and fails
+    with "dictionary changed size during iteration"), and one Python process gains no throughput from
+    threads anyway. Clients may still send concurrently; requests wait in the listen queue. So no
+    long-polling calls (SQS ReceiveMessage with WaitTimeSeconds): they would hold up everyone else.
+    """
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     install_cloudformation_extensions()
     if quiet:  # one werkzeug log line per request costs time and buries real output
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
-    server.start()
-    bound_host, bound_port = server.get_host_and_port()
-    return f"http://{bound_host}:{bound_port}", server.stop
+    server = make_server(host, port, DomainDispatcherApplication(create_backend_app), threaded=False,
+                         request_handler=MotoRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="moto-server",
+                              daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+    bound_host, bound_port = server.server_address[:2]
+    return f"http://{bound_host}:{bound_port}", stop
 
 
 def reset(endpoint_url: str) -> None:
