@@ -51,8 +51,10 @@ python_env() {
   want="$(cat "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
     log "installing Python dependencies (requirements.txt)"
-    "$PY" -m pip install -q --upgrade pip >/dev/null
-    "$PY" -m pip install -q -r "$ROOT/requirements.txt"
+    # (grep drops a machine-wide pip.conf's notes about absent local indexes; real errors still show)
+    "$PY" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
+    "$PY" -m pip install -q -r "$ROOT/requirements.txt" 2>&1 | grep -v "is ignored: it is neither" || true
+    "$PY" -c "import django, celery, django_tenants" || { log "Python dependencies failed to install"; exit 1; }
     echo "$want" > "$stamp"
   fi
 }
