@@ -1,1 +1,4 @@
-"""Catalog change hooks (search re-indexing is connected here once the search app lands)."""
+"""Catalog change hooks: every service or team change re-indexes it for search after the commit."""
+from search.signals import connect_signals
+
+connect_signals()

@@ -174,6 +174,7 @@ def apply(result, *, run) -> dict:
             update_conflicts=True, unique_fields=["external_id"],
             update_fields=["service", "kind", "name", "account", "region", "rule", "confidence"],
         )
+        # (service.save() above queues its search re-index for after the commit: search.signals)
         _events(service, before, run, own)
         stats["services_created" if created else "services_updated"] += 1
         _count_ownership(stats, service.ownership_status)

@@ -43,6 +43,8 @@ TENANT_APPS = [
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
 TENANT_MODEL = "portal.Tenant"
+# Set search_path only when the tenant changes (not on every cursor): one round trip less per query.
+TENANT_LIMIT_SET_CALLS = True
 TENANT_DOMAIN_MODEL = "portal.Domain"
 PUBLIC_SCHEMA_URLCONF = "portal.urls_public"
 ROOT_URLCONF = "portal.urls"

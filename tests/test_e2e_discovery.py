@@ -179,3 +179,12 @@ def test_corrections_survive_rediscovery(messy, django_db_blocker):
             service.refresh_from_db()
             assert service.owner_id == other_team.pk and service.tier == "critical"
             assert service.corrections.count() == 2
+        # The workers indexed the catalog: the corrected service is found, with its corrected owner.
+        deadline = time.monotonic() + 30
+        while True:
+            hits = client.get("/api/v1/services/search", {"q": service.name[:5]}).json()["hits"]
+            found = [h for h in hits if h["id"] == str(service.pk)]
+            if found and found[0].get("team_slug", other_team.slug) == other_team.slug or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert found, hits
