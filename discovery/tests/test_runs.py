@@ -81,3 +81,36 @@ def test_audit_events_are_append_only(conn):
     with pytest.raises(Exception, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.get(pk=event.pk).action == "run.queued"
+
+
+def test_watchdog_finishes_runs_whose_messages_were_lost(conn):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fresh = runs.create_scan_run(conn, selection={"kinds": ["ecs"]})
+    assert not runs.reap_if_stale(fresh)  # just queued: leave it alone
+    Run.objects.filter(pk=fresh.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    fresh.refresh_from_db()
+    assert runs.reap_if_stale(fresh)
+    fresh.refresh_from_db()
+    assert fresh.status == RunStatus.FAILED and fresh.failures[0]["reason_code"] == "job_lost"
+    # A stale active run no longer blocks a new run of the same selection.
+    stuck = runs.create_scan_run(conn, selection={"kinds": ["lambda"]})
+    Run.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    assert runs.create_scan_run(conn, selection={"kinds": ["lambda"]}).pk != stuck.pk
+
+
+def test_watchdog_leaves_jobs_with_a_live_lease(conn):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    run = runs.create_scan_run(conn, selection={"kinds": ["ecs"]})
+    runs.mark_started(run)
+    run.jobs.update(status=RunStatus.RUNNING, lease_expires_at=timezone.now() + timedelta(minutes=4))
+    Run.objects.filter(pk=run.pk).update(created_at=timezone.now() - timedelta(minutes=30))
+    run.refresh_from_db()
+    assert not runs.reap_if_stale(run)
+    run.jobs.update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert runs.reap_if_stale(run)
