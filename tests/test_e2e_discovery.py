@@ -64,6 +64,7 @@ def expected_aws(scenario) -> set[tuple[str, str, str]]:
 def expected_github(scenario) -> set[tuple[str, str]]:
     """What extraction yields from the scenario's own files: the emulator + client must deliver the same."""
     fetched = set(queries.FILE_PATHS.values())
+    trees = tuple(path + "/" for path in queries.TREE_PATHS.values())
     out = set()
     for org in scenario["github"]["orgs"]:
         batch = team_batch(org["login"], org["teams"], org["members"])
@@ -71,7 +72,7 @@ def expected_github(scenario) -> set[tuple[str, str]]:
             if repo["archived"] or repo["fork"]:
                 continue
             files = {p: t for p, t in repo["files"].items()
-                     if p in fetched or (p.startswith(".github/workflows/") and p.count("/") == 2)}
+                     if p in fetched or any(p.startswith(t) and p.count("/") - t.count("/") <= 1 for t in trees)}
             rb = repo_batch(org["login"], {**repo, "files": files, "primary_language": repo["language"],
                                            "commits": [{"login": c["author"], "date": c["date"]}
                                                        for c in repo["commits"]]})

@@ -267,6 +267,16 @@ def _repo_prefixes(org: str, name: str) -> list[str]:
                                                     k.GH_DEPLOY_TARGET)]
 
 
+def _tree_files(entries: list[dict]) -> Iterator[dict]:
+    """Blob entries of a tree, one sub-folder level down too."""
+    for entry in entries:
+        obj = entry.get("object") or {}
+        if "entries" in obj:
+            yield from _tree_files(obj.get("entries") or [])
+        elif "byteSize" in obj or "text" in obj:
+            yield entry
+
+
 def _blob(obj: dict | None):
     """Blob text, or bytes for binary content (GitHub gives no text for binary blobs)."""
     if not obj:
@@ -285,13 +295,12 @@ def repo_input(node: dict) -> dict:
             files[path] = value
             if (node.get(alias) or {}).get("isTruncated"):
                 truncated.append(path)
-    for entry in ((node.get("workflows") or {}).get("entries") or []):
-        obj = entry.get("object") or {}
-        if "byteSize" not in obj and "text" not in obj:
-            continue  # a sub-folder
-        files[entry["path"]] = _blob(obj)
-        if obj.get("isTruncated"):
-            truncated.append(entry["path"])
+    for alias in queries.TREE_PATHS:
+        for entry in _tree_files((node.get(alias) or {}).get("entries") or []):
+            obj = entry["object"]
+            files[entry["path"]] = _blob(obj)
+            if obj.get("isTruncated"):
+                truncated.append(entry["path"])
     branch = node.get("defaultBranchRef") or {}
     history = ((branch.get("target") or {}).get("history") or {}).get("nodes") or []
     return {

@@ -18,11 +18,29 @@ FILE_PATHS = {
     "serverless_yaml": "serverless.yaml",
     "samconfig": "samconfig.toml",
     "cdk_json": "cdk.json",
+    "cdk_json_infra": "infra/cdk.json",
+    "cdk_json_cdk": "cdk/cdk.json",
+    "sam_template_yaml": "template.yaml",
+    "sam_template_yml": "template.yml",
+    "task_definition": "task-definition.json",
+    "jenkinsfile": "Jenkinsfile",
+    "buildspec_yml": "buildspec.yml",
+    "buildspec_yaml": "buildspec.yaml",
+    "copilot_workspace": "copilot/.workspace",
 }
+# Folders read as trees (two levels deep: copilot/<service>/manifest.yml).
+TREE_PATHS = {"workflows": ".github/workflows", "copilot": "copilot"}
 
 _FILES = "\n".join(
     f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}'
     for alias, path in FILE_PATHS.items()
+)
+
+_BLOB = "... on Blob { text byteSize isBinary isTruncated }"
+_TREES = "\n".join(
+    f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Tree {{ entries {{ name path object {{ {_BLOB} '
+    f'... on Tree {{ entries {{ name path object {{ {_BLOB} }} }} }} }} }} }} }}'
+    for alias, path in TREE_PATHS.items()
 )
 
 REPO_FIELDS = f"""
@@ -42,9 +60,7 @@ REPO_FIELDS = f"""
         target {{ ... on Commit {{ history(first: 50) {{ nodes {{ committedDate author {{ email user {{ login }} }} }} }} }} }}
       }}
 {_FILES}
-      workflows: object(expression: "HEAD:.github/workflows") {{
-        ... on Tree {{ entries {{ name path object {{ ... on Blob {{ text byteSize isBinary isTruncated }} }} }} }}
-      }}
+{_TREES}
 """
 
 REPOS_FULL = f"""
