@@ -199,7 +199,7 @@ def _github(out: _Out, org: dict[str, Any], include_archived: bool) -> None:
             "languages": repo.get("languages") or {}, "topics": list(repo.get("topics") or []),
             "archived": bool(repo.get("archived")), "fork": bool(repo.get("fork")),
             "default_branch": repo.get("default_branch") or "main", "pushed_at": repo.get("pushed_at"),
-            "url": f"https://github.com/{login}/{repo['name']}", "files": dict(repo.get("files") or {}),
+            "url": f"https://github.com/{login}/{repo['name']}", "files": fetched_files(repo.get("files") or {}),
             "commits": [{"login": c.get("author"), "date": c.get("date")} for c in repo.get("commits") or []],
         }
         part = repo_batch(login, fetched)
@@ -288,3 +288,14 @@ def scale_scenario(scenario: dict[str, Any], factor: int) -> dict[str, Any]:
         merged["truth"]["services"].extend(copy_i["truth"]["services"])
         merged["truth"]["excluded_repos"].extend(copy_i["truth"]["excluded_repos"])
     return merged
+
+
+def fetched_files(files: dict) -> dict:
+    """Only the files the GitHub connector fetches (its GraphQL paths and trees): the simulator must not
+    see more than discovery does, or its accuracy would flatter the real pipeline."""
+    from discovery.connectors.github.queries import FILE_PATHS, TREE_PATHS
+
+    paths = set(FILE_PATHS.values())
+    trees = tuple(path + "/" for path in TREE_PATHS.values())
+    return {p: text for p, text in files.items()
+            if p in paths or any(p.startswith(t) and p.count("/") - t.count("/") <= 1 for t in trees)}
