@@ -62,3 +62,12 @@ def live_workers(django_db_setup, django_db_blocker):
 
     with workers(connection.settings_dict["NAME"]) as proc:
         yield proc
+
+
+@pytest.fixture(autouse=True)
+def _fresh_tenant_cache():
+    """Tests create and drop tenants: start each with an empty host -> tenant cache."""
+    from portal.middleware import forget_tenants
+
+    forget_tenants()
+    yield

@@ -51,7 +51,7 @@ ROOT_URLCONF = "portal.urls"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = True  # unknown hosts get the public landing page, never tenant data
 
 MIDDLEWARE = [
-    "django_tenants.middleware.main.TenantMainMiddleware",
+    "portal.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
