@@ -50,6 +50,11 @@ def test_api_cannot_reach_another_tenants_objects(world):
     assert [c["name"] for c in listed] == ["aws-beta"]
 
 
+def test_unknown_workspace_is_not_found(world):
+    client = api("alpha.localhost", world["alpha"]["token"])
+    assert client.get("/api/v1/connections/", {"workspace": "nope"}).status_code == 404
+
+
 def test_unknown_host_gets_no_tenant_data(world):
     response = APIClient(HTTP_HOST="nobody.localhost").get("/api/v1/connections/")
     assert response.status_code == 404

@@ -1,5 +1,6 @@
 from django.db import transaction
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from portal.workspaces.models import Workspace
 
 def current_workspace(request) -> Workspace:
     slug = request.query_params.get("workspace")
-    return Workspace.objects.get(slug=slug) if slug else Workspace.default()
+    return get_object_or_404(Workspace, slug=slug) if slug else Workspace.default()
 
 
 def _selection(data: dict) -> dict:
