@@ -106,7 +106,7 @@ def apply(result, *, run) -> dict:
 
     # Split corrections pin resources to the service they were split into.
     pinned = {ext: s.pk for s in services.values() for ext in (s.locked_fields or {}).get("resources", [])}
-    claimed_ids = set()
+    claimed_ids, unchanged = set(), []
     for target, group in grouped.items():
         draft = max(group, key=lambda d: (len(d.resources), d.confidence))
         service = services.get(target) if not isinstance(target, tuple) else None
@@ -124,7 +124,7 @@ def apply(result, *, run) -> dict:
         revived = service.lifecycle in ("deprecated", "eol") and "lifecycle" not in (service.locked_fields or {})
         if not created and service.fingerprint == fingerprint and not revived:
             service.missed_scans, service.last_seen_at = 0, now
-            Service.objects.filter(pk=service.pk).update(missed_scans=0, last_seen_at=now)
+            unchanged.append(service.pk)
             stats["services_unchanged"] += 1
             _count_ownership(stats, service.ownership_status)
             continue
@@ -178,6 +178,8 @@ def apply(result, *, run) -> dict:
         _events(service, before, run, own)
         stats["services_created" if created else "services_updated"] += 1
         _count_ownership(stats, service.ownership_status)
+    # Seen again, nothing to rewrite: one UPDATE for all of them rather than one per service.
+    Service.objects.filter(pk__in=unchanged).update(missed_scans=0, last_seen_at=now)
     stats["services"] = len(grouped)
     stats["unseen_ids"] = [pk for pk, s in services.items() if pk not in claimed_ids and not s.merged_into_id
                            and not (s.locked_fields or {}).get("resources")]
