@@ -68,10 +68,18 @@ node_env() {
 }
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the unprivileged 'postgres' user.
+# The checkout may sit below a directory only root can enter (mktemp -d makes mode 700), so the server
+# keeps one capability, CAP_DAC_READ_SEARCH (traverse and read), instead of us loosening permissions
+# outside the checkout.
 pg_user_run() {
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-    runuser -u postgres -- "$@"
+    if command -v setpriv >/dev/null 2>&1; then
+      setpriv --reuid=postgres --regid=postgres --init-groups \
+        --inh-caps=+dac_read_search --ambient-caps=+dac_read_search -- "$@"
+    else
+      runuser -u postgres -- "$@"
+    fi
   else
     "$@"
   fi
