@@ -112,9 +112,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".run" / "static"
 LOGIN_URL = "/admin/login/"
 
+# Seconds a successful API token lookup is reused in a process (portal.authentication); 0 turns it off.
+AUTH_CACHE_SECONDS = float(env("ROSTER_AUTH_CACHE_SECONDS", "10"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
