@@ -4,7 +4,8 @@ from django.db import connection
 
 from search import indexing
 from search.backends.base import SearchError, SearchQuery
-from search.backends.postgres import PostgresBackend, corrected_tsquery
+from catalog.models import Service
+from search.backends.postgres import PostgresBackend, _next_string, corrected_tsquery, typo_query
 from search.tests import factories
 from search.tests.conftest import inside
 
@@ -188,3 +189,63 @@ def test_corrected_tsquery_lets_one_word_of_three_or_more_miss():
     assert corrected_tsquery(["sync", "corn", "routing"], {}) == (
         "((corn:*) & (routing:*)) | ((sync:*) & (routing:*)) | ((sync:*) & (corn:*))")
     assert corrected_tsquery(["ab", "cd"], {}) is None
+
+
+def test_typo_query_is_strict_first_then_loose():
+    typo = typo_query(["tax", "engibe"], {"tax": ["tax"], "engibe": ["engine"]})
+    assert typo.strict == "(tax:* | tax) & (engibe:* | engine)"  # every word of 3+ letters, as typed or corrected
+    assert typo.checked is None and typo.loose == "(engibe:* | engine)"  # if that finds nothing: the long words
+    monitor = typo_query(["fx", "mointor", "ui"], {"mointor": ["monitor"]})
+    assert monitor.strict == "(mointor:* | monitor)" and monitor.checked == "fx:* & ui:*"
+    assert monitor.loose == "(mointor:* | monitor)"  # the same words, but without the short ones: looser
+    assert typo_query(["paymnet", "gateway"], {"paymnet": ["payment"]}).loose is None  # nothing looser to try
+    assert typo_query(["ab", "cd"], {}) is None
+
+
+def test_a_typo_in_one_word_keeps_the_other_words_required(alpha):
+    with inside(alpha):
+        for name in ("tax-engine", "ledger-tax-engine", "fx-engine", "search-engine", "rules-engine"):
+            factories.service(name)
+        indexing.rebuild()
+        result = run("tax-engibe")
+        assert names(result) == ["tax-engine", "ledger-tax-engine"]
+        assert result["estimatedTotalHits"] == 2
+
+
+def test_when_no_service_has_every_word_the_typo_query_loosens(alpha):
+    with inside(alpha):
+        for name in ("geo-worker", "payment-worker", "ledger-worker-cron"):
+            factories.service(name)
+        indexing.rebuild()
+        found = names(run("xeo-worker"))  # "xeo" is no known word's typo: only "worker" is required
+        assert found[0] == "geo-worker" and set(found) == {"geo-worker", "payment-worker", "ledger-worker-cron"}
+
+
+def test_next_string_bounds_every_string_with_the_prefix():
+    assert _next_string("con") == "coo"
+    assert _next_string("a-") == "a."
+    assert _next_string("ger\u00e4") == "ger\u00e5" and _next_string("a\U0010ffff") == "b"
+    assert "con" <= "conz" < _next_string("con") and not ("coo" < _next_string("con"))
+
+
+def test_statements_name_the_tenant_schema_whatever_the_connection_search_path(alpha, beta):
+    """Search statements are prepared once per connection and reused across tenants; each names its
+    tenant's tables, so a session search_path left on another tenant (by an earlier ORM query) leaks nothing."""
+    with inside(alpha):
+        factories.service("alpha-router")
+        indexing.rebuild()
+    with inside(beta):
+        factories.service("beta-router")
+        indexing.rebuild()
+    with inside(alpha):
+        assert Service.objects.filter(name="alpha-router").exists()  # the session's search_path: alpha
+        for _ in range(3):
+            connection.set_tenant(beta)  # no query runs, so the session still points at alpha
+            assert names(run("router")) == ["beta-router"]
+            connection.set_tenant(alpha)
+            assert names(run("router")) == ["alpha-router"]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*), sum(generic_plans) FROM pg_prepared_statements "
+                           "WHERE statement LIKE %s", ["%search_searchdocument%"])
+            prepared, generic = cursor.fetchone()
+        assert prepared >= 2 and generic >= 6  # one statement per tenant, run on generic plans
