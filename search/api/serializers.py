@@ -36,6 +36,20 @@ class SearchParamsSerializer(serializers.Serializer):
         return attrs
 
 
+def plain_params(query_params) -> dict | None:
+    """The validated data of a plain keystroke request (q and an in-range limit, nothing else) without
+    building a serializer, which costs more than the rest of the view; None for anything else."""
+    if not set(query_params) <= {"q", "limit"}:
+        return None
+    q = query_params.get("q", "")
+    limit = query_params.get("limit", "10")
+    field = SearchParamsSerializer._declared_fields["limit"]
+    if len(q) > MAX_QUERY_CHARS or not limit.isascii() or not limit.isdigit() or not (
+            field.min_value <= int(limit) <= field.max_value):
+        return None  # the serializer says what is wrong
+    return {"q": q, "limit": int(limit), "filters": {}, "include_eol": False}
+
+
 class MatchSpanSerializer(serializers.Serializer):
     start = serializers.IntegerField(help_text="Character offset in the field.")
     length = serializers.IntegerField()

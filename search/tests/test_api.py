@@ -90,3 +90,21 @@ def test_the_response_matches_the_openapi_schema(client, alpha, catalog):
         validator.validate(body)
     with pytest.raises(ValidationError):  # the schema is strict enough to catch a drifted hit
         validator.validate({**body, "hits": [{"id": "x", "type": "service", "name": "x", "_matchesPosition": {}}]})
+
+
+@pytest.mark.parametrize("params, fast", [
+    ({"q": "pay"}, True), ({"q": "pay", "limit": "7"}, True), ({}, True), ({"limit": "50"}, True),
+    ({"q": " pay "}, True), ({"q": "pay", "limit": "0"}, False), ({"q": "pay", "limit": "x"}, False),
+    ({"q": "p" * 201}, False), ({"q": "pay", "limit": "\u0663"}, False), ({"q": "pay", "team": "payments"}, False)])
+def test_plain_keystroke_params_read_like_the_serializer(params, fast):
+    from django.http import QueryDict
+
+    from search.api.serializers import SearchParamsSerializer, plain_params
+
+    query = QueryDict(mutable=True)
+    query.update(params)
+    plain = plain_params(query)
+    assert (plain is not None) == fast  # anything but q and a plain in-range limit goes to the serializer
+    if fast:
+        serializer = SearchParamsSerializer(data=query)
+        assert serializer.is_valid() and plain == serializer.validated_data
