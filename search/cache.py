@@ -8,7 +8,8 @@ so isolation does not hang on a cache key function.
 
 One round trip per lookup: a Lua script reads the generation and the entry together. It talks to the
 Redis of the default Django cache (its LOCATION) through redis-py directly, because Django's cache
-builds a new client object per call, which costs more here than the lookup itself. Values are JSON.
+builds a new client object per call, which costs more here than the lookup itself. Values are the
+answers' JSON, served as stored (search.query).
 A Redis outage degrades to uncached search; it never fails a query.
 """
 from __future__ import annotations
@@ -77,8 +78,9 @@ def bump(schema: str) -> None:
         log.exception("could not invalidate the search cache of %s", schema)
 
 
-def get(schema: str, backend: str, params: dict):
-    """(key to store the answer under, cached answer or None); the key is None when Redis is unreachable."""
+def get(schema: str, backend: str, params: dict) -> tuple[str | None, bytes | None]:
+    """(key to store the answer under, the cached answer's JSON or None); the key is None when Redis is
+    unreachable."""
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
     prefix = f"search:{schema}:{backend}:{digest}:g"
     try:
@@ -87,15 +89,15 @@ def get(schema: str, backend: str, params: dict):
     except redis.RedisError:
         log.warning("search cache unavailable", exc_info=True)
         return None, None
-    key = prefix + generation_value.decode()
-    return key, (json.loads(value) if value is not None else None)
+    return prefix + generation_value.decode(), value
 
 
-def put(key: str | None, result: dict) -> None:
+def put(key: str | None, body: bytes) -> None:
+    """Store an answer's JSON (as ``get`` returns it) under the key ``get`` gave."""
     if key is None:
         return
     try:
         client, _, _ = _client(redis_url())
-        client.set(key, json.dumps(result, separators=(",", ":")), ex=TTL_SECONDS)
+        client.set(key, body, ex=TTL_SECONDS)
     except redis.RedisError:
         log.warning("search cache unavailable", exc_info=True)

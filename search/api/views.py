@@ -1,18 +1,41 @@
+import time
+
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from search.api.serializers import SearchParamsSerializer, SearchResponseSerializer, plain_params
 from search.backends.base import SearchError, SearchQuery
-from search.query import search
+from search.query import answer
+
+
+class JsonThen(HttpResponse):
+    """A JSON body, then ``after()`` once the server has sent it (WSGI servers close the response after
+    writing it): the cache write of a miss does not delay the answer."""
+
+    def __init__(self, body: bytes, after=None):
+        super().__init__(body, content_type="application/json")
+        self._after = after
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            after, self._after = self._after, None
+            if after is not None:
+                after()
 
 
 class ServiceSearchView(APIView):
+    renderer_classes = [JSONRenderer]  # JSON only (errors too): nothing to negotiate on every keystroke
     @extend_schema(operation_id="services_search", tags=["search"], parameters=[SearchParamsSerializer],
                    responses={200: SearchResponseSerializer})
     def get(self, request):
         """Cmd+K search: services (end-of-life hidden unless asked), plus matching teams and repositories."""
+        started = time.perf_counter()
         data = plain_params(request.query_params)
         if data is None:
             params = SearchParamsSerializer(data=request.query_params)
@@ -20,8 +43,9 @@ class ServiceSearchView(APIView):
             data = params.validated_data
         query = SearchQuery(q=data["q"], limit=data["limit"], filters=data["filters"], include_eol=data["include_eol"])
         try:
-            result = search(query)
+            result = answer(query, started)
         except SearchError as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
-        # Built by the backend in the response shape already; the serializer documents it (tests check the match).
-        return Response(result)
+        # The backend's JSON in the response shape already, sent as is (no renderer: JSON only); the
+        # serializer documents it and the tests check the match.
+        return JsonThen(result.render(), after=result.store)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import psycopg
 from django.db import connection
@@ -98,12 +99,12 @@ def _tsquery(words: list[str]) -> str:
     return " & ".join(f"('{w}':* | '{DESCRIPTION_MARK}{w}')" for w in words)
 
 
-def _filters(query: SearchQuery, params: dict) -> str:
-    clauses = ["true"]  # service filters; the caller adds kind = 'service'
-    if query.excludes_eol:
+def _filters(names: tuple[str, ...], excludes_eol: bool) -> str:
+    """Service filters over ``%(f_<name>)s`` parameters; the caller adds kind = 'service'."""
+    clauses = ["true"]
+    if excludes_eol:
         clauses.append("lifecycle <> 'eol'")
-    for name, values in query.filters.items():
-        params[f"f_{name}"] = list(values)
+    for name in names:
         if name == "language":
             clauses.append(f"EXISTS (SELECT 1 FROM unnest(languages) l WHERE lower(l) = ANY(%(f_{name})s::text[]))")
         else:
@@ -132,7 +133,7 @@ class TypoQuery:
     loose: str | None  # when strict finds nothing: see ``corrected_tsquery``
 
 
-def _typo_candidates(typo: TypoQuery, params: dict, bucket: str, filters: str) -> str:
+def _typo_candidates(strict: bool, checked: bool, loose: bool, bucket: str, filters: str) -> str:
     """The services of a typo query: those matching every word (as typed or corrected) when there are
     any, and only then those of the looser query. One scan when the strict query finds something (the
     loose one is skipped by a one-time filter), no extra round trip when it does not."""
@@ -141,16 +142,12 @@ def _typo_candidates(typo: TypoQuery, params: dict, bucket: str, filters: str) -
                 f"FROM search_searchdocument d WHERE d.kind = 'service' AND d.search_vector @@ {tsq}::tsquery "
                 f"AND {filters}{extra}")
 
-    if typo.strict is None:
+    if not strict:
         return f"s AS MATERIALIZED ({scan('%(tsq)s')})"
-    params["tsq_strict"] = typo.strict
-    checked = ""
-    if typo.checked:
-        params["tsq_checked"] = typo.checked
-        checked = " AND ts_match_vq(d.search_vector, %(tsq_checked)s::tsquery)"
-    if typo.loose is None:
-        return f"s AS MATERIALIZED ({scan('%(tsq_strict)s', checked)})"
-    return f"""strict AS MATERIALIZED ({scan('%(tsq_strict)s', checked)}),
+    strict_scan = scan("%(tsq_strict)s", " AND ts_match_vq(d.search_vector, %(tsq_checked)s::tsquery)" if checked else "")
+    if not loose:
+        return f"s AS MATERIALIZED ({strict_scan})"
+    return f"""strict AS MATERIALIZED ({strict_scan}),
         s AS MATERIALIZED (SELECT * FROM strict UNION ALL
                            {scan('%(tsq)s', ' AND NOT EXISTS (SELECT FROM strict)')})"""
 
@@ -166,28 +163,48 @@ def build_sql(query: SearchQuery, schema: str, typo: TypoQuery | None = None) ->
     repo_q = normalize(query.q.rsplit("/", 1)[-1]) or q  # "acme/pay" looks for repositories named pay...
     params = {"q": q, "q_prefix": f"{q}%", "q_next": _next_string(q), "repo": repo_q, "repo_prefix": f"{repo_q}%",
               "repo_next": _next_string(repo_q), "limit": query.limit, "related": RELATED_LIMIT}
-    columns, services, bucket, filters = _COLUMNS, "s", _BUCKET.format(q="q"), _filters(query, params)
+    params.update({f"f_{name}": list(values) for name, values in query.filters.items()})
+    checked: list[str] | str | None = None
     if typo is not None:
-        params["tsq"] = typo.loose or typo.strict  # teams are few: the broader query
+        mode, checked = "typo", typo.checked
+        params.update(tsq=typo.loose or typo.strict, tsq_strict=typo.strict, tsq_checked=typo.checked)
+    elif len(q) <= SHORT_QUERY_CHARS:
+        mode = "short"
+    else:
+        # Short words next to longer ones ("config i") are checked on the rows the longer ones find, not
+        # looked up in the index: "i:*" alone would union the postings of every word starting with i.
+        mode = "words"
+        indexed = [w for w in words if len(w) > SHORT_QUERY_CHARS] or words
+        checked = [w for w in words if w not in indexed]
+        params.update(tsq=_tsquery(indexed), tsq_checked=_tsquery(checked) if checked else None,
+                      tsq_all=_tsquery(words))
+    fixable = [w for w in words if len(w) >= CORRECTED_MIN_CHARS] if typo is None else []
+    if fixable:
+        params["fixable"] = fixable
+    sql = _statement(schema, mode, bool(checked), tuple(query.filters), query.excludes_eol, bool(fixable),
+                     typo is not None and typo.strict is not None, typo is not None and typo.loose is not None)
+    return sql, {name: value for name, value in params.items() if value is not None}
+
+
+@lru_cache(maxsize=1024)
+def _statement(schema: str, mode: str, checked: bool, filter_names: tuple[str, ...], excludes_eol: bool,
+               fixable: bool, strict: bool, loose: bool) -> str:
+    """The SQL text of one shape of query, with every value a parameter: built once per shape and schema
+    (building and qualifying it each time cost as much as a short query's execution)."""
+    columns, services, bucket, filters = _COLUMNS, "s", _BUCKET.format(q="q"), _filters(filter_names, excludes_eol)
+    if mode == "typo":
         text, team_rank = "d.search_vector @@ %(tsq)s::tsquery", _TYPO_SCORE.format(t="d")
-        candidates = _typo_candidates(typo, params, bucket, filters)
+        candidates = _typo_candidates(strict, checked, loose, bucket, filters)
         services = f"""(SELECT key, bucket, {_TYPO_SCORE.format(t='c')} AS score, name_norm FROM (
                            SELECT * FROM s ORDER BY bucket DESC, score DESC, length(name_norm), name_norm COLLATE "C"
                            LIMIT {TYPO_SHORTLIST}) c)"""
     else:
-        if len(q) <= SHORT_QUERY_CHARS:
+        if mode == "short":
             text, rank = _PREFIX_RANGE.format(q="q"), "0::float4"
         else:
-            # Short words next to longer ones ("config i") are checked on the rows the longer ones find, not
-            # looked up in the index: "i:*" alone would union the postings of every word starting with i.
-            indexed = [w for w in words if len(w) > SHORT_QUERY_CHARS] or words
-            checked = [w for w in words if w not in indexed]
-            params["tsq"] = _tsquery(indexed)
             text = "d.search_vector @@ %(tsq)s::tsquery"
             if checked:
-                params["tsq_checked"] = _tsquery(checked)
                 text += " AND ts_match_vq(d.search_vector, %(tsq_checked)s::tsquery)"
-            params["tsq_all"] = _tsquery(words)
             # Ranked only where the name does not already start with the query: those sort first regardless.
             rank = ("CASE WHEN d.name_norm LIKE %(q_prefix)s THEN 0::float4 "
                     "ELSE ts_rank(d.search_vector, %(tsq_all)s::tsquery) END")
@@ -196,10 +213,8 @@ def build_sql(query: SearchQuery, schema: str, typo: TypoQuery | None = None) ->
             SELECT {columns}, {bucket} AS bucket, {rank} AS score
             FROM search_searchdocument d WHERE d.kind = 'service' AND {text} AND {filters})"""
     corrections = "'[]'::json"
-    fixable = [w for w in words if len(w) >= CORRECTED_MIN_CHARS]
-    if typo is None and fixable:
+    if fixable:
         # When no service matches, the same round trip brings back the typo corrections to try next.
-        params["fixable"] = fixable
         corrections = f"(SELECT coalesce(json_object_agg(t.tok, {_NEAREST_WORDS}), '{{}}') " \
                       "FROM unnest(%(fixable)s::text[]) AS t(tok) WHERE NOT EXISTS (SELECT FROM s))"
     sql = f"""
@@ -214,7 +229,7 @@ def build_sql(query: SearchQuery, schema: str, typo: TypoQuery | None = None) ->
             {_FACETS_SQL},
             {corrections}
     """
-    return _qualify(sql, schema), params
+    return _SEARCH_TABLES.sub(f"{connection.ops.quote_name(schema)}.\\g<0>", sql)
 
 
 def corrected_tsquery(words: list[str], corrections: dict[str, list[str]]) -> str | None:
@@ -259,7 +274,7 @@ def _fetch_one(sql: str, params: dict) -> tuple:
     """Run a search statement as a prepared statement with a generic plan, on the request's connection.
 
     Every keystroke is the same few statements with different values: planning them each time cost more
-    than running them. The statements name their tables with the tenant's schema (``_qualify``), so they
+    than running them. The statements name their tables with the tenant's schema (``_statement``), so they
     need no ``SET search_path`` either, and a statement prepared for one tenant can never read another's
     tables. Django's cursors bind values client side (no prepared statements), so this one call uses a
     psycopg server-side binding cursor on the same connection. A prepared statement holds ~0.4 MB in its
@@ -284,10 +299,6 @@ def _fetch_one(sql: str, params: dict) -> tuple:
                 return cursor.fetchone()
         finally:
             raw.prepare_threshold = threshold
-
-
-def _qualify(sql: str, schema: str) -> str:
-    return _SEARCH_TABLES.sub(lambda m: f"{connection.ops.quote_name(schema)}.{m.group(0)}", sql)
 
 
 def _run(sql: str, params: dict) -> tuple[list, list, list, dict, int, dict]:

@@ -108,3 +108,23 @@ def test_plain_keystroke_params_read_like_the_serializer(params, fast):
     if fast:
         serializer = SearchParamsSerializer(data=query)
         assert serializer.is_valid() and plain == serializer.validated_data
+
+
+def test_a_miss_is_cached_once_the_response_has_been_sent(client, alpha, catalog):
+    auth = headers(alpha, catalog["alpha"])
+    first = client.get(URL, {"q": "gateway", "limit": 3}, **auth)
+    assert first.status_code == 200 and first["Content-Type"] == "application/json"
+    assert first.json()["cached"] is False and [h["name"] for h in first.json()["hits"]] == ["payment-gateway"]
+    again = client.get(URL, {"q": "gateway", "limit": 3}, **auth).json()
+    assert again["cached"] is True and again["hits"] == first.json()["hits"]
+
+
+def test_the_deferred_cache_write_runs_once_when_the_response_closes():
+    from search.api.views import JsonThen
+
+    calls = []
+    response = JsonThen(b"{}", after=lambda: calls.append("stored"))
+    assert calls == []
+    response.close()
+    response.close()
+    assert calls == ["stored"]
