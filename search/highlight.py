@@ -19,9 +19,12 @@ FUZZY_MIN_WORD = 4  # shorter words align with anything
 
 
 class Highlighter:
-    """Built once per query, applied to each returned document."""
+    """Built once per query, applied to each returned document. ``fuzzy=False`` when the results matched
+    the words as typed: a word found in another field then is not aligned with the name by similarity
+    (which would mark a look-alike stretch)."""
 
-    def __init__(self, query: str):
+    def __init__(self, query: str, fuzzy: bool = True):
+        self.fuzzy = fuzzy
         self.words = sorted(set(tokens(query)), key=len, reverse=True)
         alternatives = "|".join(map(re.escape, self.words))
         self.pattern = re.compile(rf"(?<![0-9a-z])(?:{alternatives})") if self.words else None
@@ -50,7 +53,7 @@ class Highlighter:
             value = doc.get(field)
             if not value:
                 continue
-            fuzzy = field in FUZZY_FIELDS
+            fuzzy = self.fuzzy and field in FUZZY_FIELDS
             if isinstance(value, list):
                 spans = [{**span, "indices": [index]} for index, item in enumerate(value)
                          for span in self._positions(str(item), fuzzy)]

@@ -322,13 +322,14 @@ class PostgresBackend(SearchBackend):
         if built is None:
             return {"hits": [], "teams": [], "repositories": [], "facets": empty_facets(), "estimatedTotalHits": 0}
         hits, teams, repositories, facets, total, corrections = _run(*built)
+        typo = None
         if total == 0:
             # Nothing matches every word as typed: maybe a typo. Search again with the words' nearest
             # vocabulary words, which the first statement returned; ordinary queries never pay for this.
             typo = typo_query(tokens(query.q), corrections)
             if typo is not None:
                 hits, teams, _, facets, total, _ = _run(*build_sql(query, schema, typo))
-        highlighter = Highlighter(query.q)
+        highlighter = Highlighter(query.q, fuzzy=typo is not None)
         return {
             "hits": [present(doc, highlighter.matches(doc)) for doc in hits],
             "teams": [present(doc, highlighter.matches(doc)) for doc in teams],

@@ -87,3 +87,11 @@ def test_matches_position_prefixes_and_typos():
     typo = matches_position(doc, "paymnet")
     assert typo["name"][0]["start"] == 0 and "description" not in typo
     assert matches_position(doc, "zzzz") == {}
+
+
+def test_words_found_as_typed_are_not_aligned_with_look_alike_names():
+    from search.highlight import Highlighter
+
+    doc = {"name": "paymant-router", "team_name": "payments"}
+    assert set(Highlighter("payments", fuzzy=True).matches(doc)) == {"name", "team_name"}
+    assert Highlighter("payments", fuzzy=False).matches(doc) == {"team_name": [{"start": 0, "length": 8}]}
