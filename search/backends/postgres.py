@@ -280,8 +280,8 @@ def _fetch_one(sql: str, params: dict) -> tuple:
     psycopg server-side binding cursor on the same connection. A prepared statement holds ~0.4 MB in its
     PostgreSQL backend: psycopg keeps at most PREPARED_PER_CONNECTION of them and deallocates the least
     recently used (a tenant needs 3-6; more tenants than that per connection are re-prepared as they come
-    back). Only prepared statements follow plan_cache_mode, so forcing generic plans on the session
-    leaves every other query as it was.
+    back). plan_cache_mode only matters to statements with parameters, and Django's own queries arrive
+    with their values inlined, so forcing generic plans on the session leaves them as they were.
     """
     connection.ensure_connection()
     raw = connection.connection
