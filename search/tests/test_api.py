@@ -111,6 +111,9 @@ def test_plain_keystroke_params_read_like_the_serializer(params, fast):
 
 
 def test_a_miss_is_cached_once_the_response_has_been_sent(client, alpha, catalog):
+    from search import cache
+
+    cache.bump(alpha.schema_name)  # the test database rolls back, the Redis cache does not: start cold
     auth = headers(alpha, catalog["alpha"])
     first = client.get(URL, {"q": "gateway", "limit": 3}, **auth)
     assert first.status_code == 200 and first["Content-Type"] == "application/json"
@@ -128,3 +131,25 @@ def test_the_deferred_cache_write_runs_once_when_the_response_closes():
     response.close()
     response.close()
     assert calls == ["stored"]
+
+
+def test_a_failing_backend_is_a_503_with_its_reason_and_nothing_cached(client, alpha, catalog, settings):
+    import socket
+
+    from search.backends import _backend
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.ROSTER_SEARCH_BACKEND = "meilisearch"
+    settings.MEILISEARCH_URL = f"http://127.0.0.1:{port}"
+    _backend.cache_clear()
+    try:
+        response = client.get(URL, {"q": "payment"}, **headers(alpha, catalog["alpha"]))
+        assert response.status_code == 503 and "search failed" in response.json()["detail"]
+    finally:
+        _backend.cache_clear()
+    from search import cache
+    from search.backends.base import SearchQuery
+
+    assert cache.get(alpha.schema_name, "meilisearch", SearchQuery(q="payment").cache_params())[1] is None
