@@ -16,6 +16,17 @@ def beta(tenant_beta):
     return tenant_beta
 
 
+@pytest.fixture(autouse=True)
+def _cold_search_cache():
+    """The test database rolls back after each test, Redis does not, and on_commit (which invalidates the
+    cache) never runs inside a test's transaction: start every test with a cold cache for both tenants."""
+    from portal.tenancy import schema_for
+    from search import cache
+
+    for name in ("alpha", "beta"):
+        cache.bump(schema_for(name))
+
+
 @contextmanager
 def inside(tenant):
     with tenant_context(tenant):
