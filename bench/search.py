@@ -484,6 +484,24 @@ def stack_baseline(port: int, tenant: str, count: int = 200) -> dict:
     return percentiles(times)
 
 
+def cpu_times() -> list[int] | None:
+    """The machine's cpu line of /proc/stat (user nice system idle iowait irq softirq steal ...), or None."""
+    try:
+        with open("/proc/stat") as stat:
+            return [int(v) for v in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """Share of CPU time the hypervisor gave to others while we ran: on a shared VM, latency figures taken
+    under heavy steal say more about the neighbours than about this code."""
+    if not before or not after or len(before) < 8:
+        return None
+    delta = [b - a for a, b in zip(before, after)]
+    return round(delta[7] / sum(delta[:8]), 3) if sum(delta[:8]) else None
+
+
 def percentiles(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
@@ -560,11 +578,11 @@ def main() -> int:
     try:
         warmup = [dict(q, kind="warmup") for q in queries[:30]]
         run_queries(port, [dict(w, q=w["q"] + " warm") for w in warmup])  # connections, imports; not counted
-        load_before = os.getloadavg()[0]
+        load_before, cpu_before = os.getloadavg()[0], cpu_times()
         started = time.perf_counter()
         results = run_queries(port, queries)
         wall = time.perf_counter() - started
-        load_after = os.getloadavg()[0]
+        load_after, steal = os.getloadavg()[0], steal_share(cpu_before, cpu_times())
         baseline = stack_baseline(port, TENANTS[0])
         worker = start_worker(env)
         lag = measure_lag(TENANTS[0])
@@ -576,7 +594,7 @@ def main() -> int:
     misses = [r for r in results if not r["cached"]]
     figures = {
         "queries": len(results), "wall_seconds": round(wall, 2), "cache_hits": len(results) - len(misses),
-        "load_average": [round(load_before, 2), round(load_after, 2), os.cpu_count()],
+        "load_average": [round(load_before, 2), round(load_after, 2), os.cpu_count()], "cpu_steal": steal,
         "healthz_e2e": baseline,
         "server_all": percentiles([r["server_ms"] for r in results]),
         "server_uncached": percentiles([r["server_ms"] for r in misses]),
@@ -599,7 +617,8 @@ def main() -> int:
         "prefix top-3 >= 99 %": (figures["relevance"]["prefix"]["rate"] or 0) >= TARGETS["prefix_top3"],
     }
     print(f"\n{len(results)} queries over HTTP in {wall:.1f}s ({figures['cache_hits']} served from the cache); "
-          f"load average {load_before:.2f} -> {load_after:.2f} on {os.cpu_count()} CPUs")
+          f"load average {load_before:.2f} -> {load_after:.2f} on {os.cpu_count()} CPUs; CPU stolen by the "
+          f"hypervisor: {'n/a' if steal is None else f'{steal:.0%}'}")
     print(f"{'latency (ms)':<26}{'n':>6}{'p50':>8}{'p95':>8}{'p99':>8}{'max':>8}")
     for label, key in (("server, all", "server_all"), ("server, cache misses", "server_uncached"),
                        ("end-to-end, all", "e2e_all"), ("end-to-end, cache misses", "e2e_uncached")):
