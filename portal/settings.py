@@ -86,7 +86,9 @@ DATABASES = {
         "HOST": env("ROSTER_DB_HOST", "127.0.0.1"),
         "PORT": env("ROSTER_DB_PORT", "54329"),
         # Session-level schema switching: never put a transaction-mode pooler in front (DESIGN: tenancy).
-        "CONN_MAX_AGE": int(env("ROSTER_DB_CONN_MAX_AGE", "60")),
+        # Long-lived: a new connection's first search is ~10 ms slower (PostgreSQL's per-backend catalog
+        # caches, search's prepared statements), so each web thread should pay it rarely.
+        "CONN_MAX_AGE": int(env("ROSTER_DB_CONN_MAX_AGE", "600")),
         "TEST": {"NAME": env("ROSTER_TEST_DB_NAME", "test_roster")},
     }
 }
