@@ -1,25 +1,26 @@
 """Answer a search for the current tenant: the hot-query cache first, then the configured backend.
 
 An answer travels as JSON bytes: the backend's result is encoded once, stored in the cache as is, and
-served as is (with a small envelope spliced in front), so neither a miss nor a hit encodes it twice.
+served as is (with a small envelope spliced in front), so neither a miss nor a hit encodes it twice
+(orjson: several times faster than the json module on these ~15 KB answers).
 The cache write of a miss is handed back to the caller (``Answer.store``): the API runs it after the
 response has gone out.
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+
+import orjson
 
 from search import cache
 from search.backends import get_backend
 from search.backends.base import SearchQuery, current_tenant_schema, empty_facets
 from search.documents import tokens
 
-_EMPTY = json.dumps({"hits": [], "teams": [], "repositories": [], "facets": empty_facets(),
-                     "estimatedTotalHits": 0}, separators=(",", ":")).encode()
+_EMPTY = orjson.dumps({"hits": [], "teams": [], "repositories": [], "facets": empty_facets(), "estimatedTotalHits": 0})
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,9 @@ class Answer:
     def render(self) -> bytes:
         """The API's JSON: the result with query, limit, backend, cached and processingTimeMs (server side,
         cache included) in front."""
-        head = json.dumps({"query": self.query.q, "limit": self.query.limit, "backend": self.backend,
-                           "cached": self.cached,
-                           "processingTimeMs": round((time.perf_counter() - self.started) * 1000, 2)},
-                          separators=(",", ":"), ensure_ascii=False).encode()
+        head = orjson.dumps({"query": self.query.q, "limit": self.query.limit, "backend": self.backend,
+                             "cached": self.cached,
+                             "processingTimeMs": round((time.perf_counter() - self.started) * 1000, 2)})
         return head[:-1] + b"," + self.body[1:]
 
 
@@ -50,7 +50,7 @@ def answer(query: SearchQuery, started: float | None = None) -> Answer:
     key, body = cache.get(schema, backend.name, query.cache_params())
     if body is not None:
         return Answer(query, backend.name, body, True, started)
-    body = json.dumps(backend.search(query), separators=(",", ":"), ensure_ascii=False).encode()
+    body = orjson.dumps(backend.search(query))
     return Answer(query, backend.name, body, False, started, store=partial(cache.put, key, body))
 
 
@@ -59,4 +59,4 @@ def search(query: SearchQuery) -> dict:
     result = answer(query)
     if result.store is not None:
         result.store()
-    return json.loads(result.render())
+    return orjson.loads(result.render())

@@ -30,7 +30,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import orjson
 import psycopg
+from psycopg.types.json import set_json_loads
 from django.db import connection
 
 from search.backends.base import (
@@ -295,6 +297,7 @@ def _fetch_one(sql: str, params: dict) -> tuple:
         raw.prepare_threshold = 0
         try:
             with psycopg.Cursor(raw) as cursor:
+                set_json_loads(orjson.loads, cursor)  # the hits' payloads: the json module is 3x slower
                 cursor.execute(sql, params, prepare=True)
                 return cursor.fetchone()
         finally:
