@@ -17,10 +17,10 @@ import orjson
 
 from search import cache
 from search.backends import get_backend
-from search.backends.base import SearchQuery, current_tenant_schema, empty_facets
+from search.backends.base import SearchQuery, current_tenant_schema, empty_result
 from search.documents import tokens
 
-_EMPTY = orjson.dumps({"hits": [], "teams": [], "repositories": [], "facets": empty_facets(), "estimatedTotalHits": 0})
+_EMPTY = orjson.dumps(empty_result())
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,11 @@ def empty_facets() -> dict:
     return {name: {} for name in FACETS}
 
 
+def empty_result() -> dict:
+    """What a backend answers when there is nothing to look for."""
+    return {"hits": [], "teams": [], "repositories": [], "facets": empty_facets(), "estimatedTotalHits": 0}
+
+
 def current_tenant_schema() -> str:
     """The schema of the request's tenant. Searching outside a tenant is a bug, not an empty result."""
     schema = connection.schema_name

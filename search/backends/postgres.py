@@ -36,7 +36,7 @@ from psycopg.types.json import set_json_loads
 from django.db import connection
 
 from search.backends.base import (
-    FACETS, RELATED_LIMIT, SearchBackend, SearchQuery, current_tenant_schema, empty_facets, present,
+    FACETS, RELATED_LIMIT, SearchBackend, SearchQuery, current_tenant_schema, empty_facets, empty_result, present,
 )
 from search.documents import normalize, tokens
 from search.highlight import Highlighter
@@ -323,7 +323,7 @@ class PostgresBackend(SearchBackend):
         schema = current_tenant_schema()
         built = build_sql(query, schema)
         if built is None:
-            return {"hits": [], "teams": [], "repositories": [], "facets": empty_facets(), "estimatedTotalHits": 0}
+            return empty_result()
         hits, teams, repositories, facets, total, corrections = _run(*built)
         typo = None
         if total == 0:
