@@ -67,7 +67,7 @@ def live_workers(django_db_setup, django_db_blocker):
 @pytest.fixture(autouse=True)
 def _fresh_tenant_cache():
     """Tests create and drop tenants and users: start each with empty host -> tenant and token caches."""
-    from portal.authentication import forget_tokens
+    from accounts.authentication import forget_tokens
     from portal.middleware import forget_tenants
 
     forget_tenants()

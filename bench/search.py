@@ -225,7 +225,7 @@ def build_tenant(name: str, seed: int) -> dict:
     from catalog.models import Service, Team
     from django.contrib.auth import get_user_model
     from portal.tenancy import create_tenant, tenant_scope
-    from rest_framework.authtoken.models import Token
+    from accounts.testing import token_for
     from search import indexing
 
     started = time.perf_counter()
@@ -246,7 +246,7 @@ def build_tenant(name: str, seed: int) -> dict:
         loaded = time.perf_counter()
         report = indexing.rebuild()
         user = get_user_model().objects.create_user(username="bench")
-        token = Token.objects.create(user=user).key
+        token = token_for(user, "viewer", name="bench")
     print(f"  {name}: schema {created - started:.1f}s, {len(services)} services + {len(teams)} teams loaded "
           f"{loaded - created:.1f}s, indexed {report.services + report.teams + report.repositories} documents "
           f"in {report.seconds:.1f}s", flush=True)
@@ -256,11 +256,12 @@ def build_tenant(name: str, seed: int) -> dict:
 def reuse_tenant(name: str) -> dict:
     from catalog.models import Service
     from portal.tenancy import tenant_scope
-    from rest_framework.authtoken.models import Token
+    from accounts import tokens
+    from django.contrib.auth import get_user_model
 
     with tenant_scope(name):
         count = Service.objects.count()
-        token = Token.objects.get(user__username="bench").key
+        token = tokens.issue(get_user_model().objects.get(username="bench"), name="bench")[1]
     if count != SERVICES_PER_TENANT:
         raise SystemExit(f"{name} has {count} services, not {SERVICES_PER_TENANT}: run without --reuse")
     print(f"  {name}: reused ({count} services)", flush=True)

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -81,7 +82,13 @@ class ServiceAdmin(admin.ModelAdmin):
         return [path("<uuid:pk>/correct/", self.admin_site.admin_view(self.correct_view),
                      name="catalog_service_correct"), *super().get_urls()]
 
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if request.user.has_perm("catalog.correct_service") else [c for c in shown if c != "correct_link"]
+
     def correct_view(self, request, pk):
+        if not request.user.has_perm("catalog.correct_service"):
+            raise PermissionDenied("Corrections need the editor role.")
         service = get_object_or_404(Service, pk=pk)
         form = CorrectionForm(request.POST or None, service=service,
                               initial={"owner": service.owner, "repo": service.repo, "lifecycle": service.lifecycle,
@@ -127,16 +134,19 @@ class RetirementHoldAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in RetirementHold._meta.fields]
     actions = ["approve", "reject"]
 
+    def has_approve_permission(self, request):
+        return request.user.has_perm("catalog.approve_retirementhold")
+
     @admin.display(description="services to retire")
     def count(self, obj):
         return len(obj.services)
 
-    @admin.action(description="Approve the held retirements")
+    @admin.action(description="Approve the held retirements", permissions=["approve"])
     def approve(self, request, queryset):
         n = sum(staleness.approve(h, user=request.user.get_username()) for h in queryset.filter(status="pending"))
         self.message_user(request, f"retired {n} service(s)")
 
-    @admin.action(description="Reject (keep the services)")
+    @admin.action(description="Reject (keep the services)", permissions=["approve"])
     def reject(self, request, queryset):
         for hold in queryset.filter(status="pending"):
             staleness.reject(hold, user=request.user.get_username())

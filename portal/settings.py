@@ -1,14 +1,18 @@
 """Roster settings. Everything deployment-specific comes from the environment (see README: Configuration)."""
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from portal.env import BASE_DIR, load_run_env
 
 load_run_env()
 
 env = os.environ.get
 
-SECRET_KEY = env("ROSTER_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env("ROSTER_DEBUG", "0") == "1"
+SECRET_KEY = env("ROSTER_SECRET_KEY", "")
+if not SECRET_KEY:  # no public fallback: sessions and CSRF tokens would be forgeable by anyone
+    raise ImproperlyConfigured("ROSTER_SECRET_KEY is not set (make up writes one to .run/env)")
 ALLOWED_HOSTS = [h for h in env("ROSTER_ALLOWED_HOSTS", ".localhost,localhost,127.0.0.1,testserver").split(",") if h]
 # Fernet key for secrets at rest (GitHub tokens, App private keys, AWS access keys).
 ROSTER_ENCRYPTION_KEY = env("ROSTER_ENCRYPTION_KEY", "")
@@ -24,6 +28,7 @@ SHARED_APPS = [
     "django.contrib.admin",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
 ]
 TENANT_APPS = [
@@ -32,8 +37,8 @@ TENANT_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.admin",
-    "rest_framework.authtoken",
     "portal.workspaces",
+    "accounts",
     "audit",
     "discovery",
     "catalog",
@@ -105,7 +110,14 @@ CACHES = {
     }
 }
 
-AUTH_PASSWORD_VALIDATORS = []
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Roles answer the admin's permission questions (accounts.policy); ModelBackend still signs people in.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.RoleBackend"]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -114,23 +126,44 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".run" / "static"
 LOGIN_URL = "/admin/login/"
 
+# Outside local mode Roster is served over TLS: cookies only travel encrypted, browsers remember HSTS.
+# X-Forwarded-Proto is trusted only when the operator says a TLS proxy sets it (otherwise anyone could).
+if not DEBUG:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(env("ROSTER_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_SSL_REDIRECT = env("ROSTER_SSL_REDIRECT", "1") == "1"
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+if env("ROSTER_BEHIND_TLS_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_AGE = int(env("ROSTER_SESSION_SECONDS", str(12 * 3600)))
+
 # Seconds a successful API token lookup is reused in a process (portal.authentication); 0 turns it off.
 AUTH_CACHE_SECONDS = float(env("ROSTER_AUTH_CACHE_SECONDS", "10"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "portal.authentication.CachedTokenAuthentication",
+        "accounts.authentication.RosterTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every operation's least role is in accounts.policy; an operation missing there is refused.
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.permissions.RolePermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "portal.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 100,
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle",
+                                 "rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("ROSTER_API_ANON_RATE", "120/min"),
+                               "user": env("ROSTER_API_USER_RATE", "20000/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Roster API",
     "DESCRIPTION": "Self-discovering service catalog: connections, discovery runs, facts, services, teams, search.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the installed package, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Celery -----------------------------------------------------------------
@@ -145,10 +178,23 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
 CELERY_TASK_ALWAYS_EAGER = env("ROSTER_CELERY_EAGER", "0") == "1"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("ROSTER_VISIBILITY_TIMEOUT", "600"))}
+# A task is stopped before the broker would hand its message to another worker: soft limit first (the
+# job records a failure), then the hard kill, both below the visibility timeout, so nothing runs twice.
+CELERY_TASK_TIME_LIMIT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 30
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 
 # --- Discovery ----------------------------------------------------------------
 ROSTER_AWS_ENDPOINT_URL = env("ROSTER_AWS_ENDPOINT_URL", "")  # moto locally; empty for real AWS
 ROSTER_PLATFORM_ACCOUNT_ID = env("ROSTER_PLATFORM_ACCOUNT_ID", "123456789012")
+# The identity customer roles trust (the template's principal); only the operator sets it, never a tenant.
+ROSTER_AWS_PRINCIPAL_ARN = env("ROSTER_AWS_PRINCIPAL_ARN", "")
+# Local peers mode: tenant config may point connections at the local moto server and GitHub emulator
+# (loopback). Off in production, where workers only call AWS, api.github.com and the hosts below.
+ROSTER_LOCAL_PEERS = env("ROSTER_LOCAL_PEERS", "0") == "1"
+ROSTER_GITHUB_EMULATOR_URL = env("ROSTER_GITHUB_EMULATOR_URL", "")
+# GitHub Enterprise Server API roots the operator allows, e.g. https://github.example.com/api/v3
+ROSTER_GITHUB_ENTERPRISE_URLS = [u.strip().rstrip("/") for u in env("ROSTER_GITHUB_ENTERPRISE_URLS", "").split(",")
+                                 if u.strip()]
 ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
 ROSTER_RETIRE_GUARD_RATIO = float(env("ROSTER_RETIRE_GUARD_RATIO", "0.20"))
 

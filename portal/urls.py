@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("discovery.api.urls")),
     path("api/v1/", include("search.api.urls")),  # before the catalog: services/search is not a service id
     path("api/v1/", include("catalog.api.urls")),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
+from accounts.testing import token_for
 from rest_framework.test import APIClient
 
 from catalog.accuracy import score
@@ -163,11 +163,11 @@ def test_corrections_survive_rediscovery(messy, django_db_blocker):
             from django.contrib.auth import get_user_model
 
             user, _ = get_user_model().objects.get_or_create(username="e2e-ops")
-            token, _ = Token.objects.get_or_create(user=user)
+            token = token_for(user, "editor")
             service = Service.objects.filter(hidden=False, owner__isnull=False).order_by("name").first()
             other_team = (service.owner.__class__.objects.exclude(pk=service.owner_id).order_by("slug").first())
         client = APIClient(HTTP_HOST="e2e-messy.localhost")
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         response = client.patch(f"/api/v1/services/{service.pk}/", {"owner": other_team.slug, "tier": "critical",
                                                                      "correction_reason": "team reorg"},
                                 format="json")

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from celery.signals import before_task_publish
 from django.db import connection as db
-from rest_framework.authtoken.models import Token
+from accounts.testing import token_for
 from rest_framework.test import APIClient
 
 from discovery import execute, runs
@@ -22,7 +22,7 @@ def client(in_alpha):
 
     user = get_user_model().objects.create_user("ops")
     c = APIClient(HTTP_HOST="alpha.localhost")
-    c.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    c.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user, 'admin')}")
     return c
 
 

@@ -3,7 +3,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django_tenants.utils import tenant_context
-from rest_framework.authtoken.models import Token
+from accounts.testing import token_for
 from rest_framework.test import APIClient
 
 from discovery import runs
@@ -23,7 +23,7 @@ def world(tenant_alpha, tenant_beta):
                                                         is_superuser=True)
             conn = ConnectionFactory(name=f"aws-{tenant.name}")
             run = runs.create_scan_run(conn, selection={"kinds": ["ecs"]})
-            data[tenant.name] = {"tenant": tenant, "token": Token.objects.create(user=user).key, "conn": conn,
+            data[tenant.name] = {"tenant": tenant, "token": token_for(user, "admin"), "conn": conn,
                                  "run": run, "job": run.jobs.get(), "workspace": Workspace.default()}
     return data
 

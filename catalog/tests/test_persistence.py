@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.test import override_settings
-from rest_framework.authtoken.models import Token
+from accounts.testing import token_for
 from rest_framework.test import APIClient
 
 from catalog import staleness, sync
@@ -145,7 +145,7 @@ def test_services_api(inputs, run, tenant_alpha):
     persist(inputs, run)
     user = get_user_model().objects.create_user("reader")
     client = APIClient(HTTP_HOST="alpha.localhost")
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user, 'editor')}")
     listed = client.get("/api/v1/services/", {"team": "identity", "limit": 500}).json()
     assert listed["count"] == Service.objects.filter(owner__slug="identity").count() > 0
     svc = Service.objects.get(name="pricing-service")

@@ -90,3 +90,7 @@ class SearchBackend(ABC):
 
     def rebuild(self, docs: list[dict]) -> None:
         """Replace the tenant's whole index with ``docs``."""
+
+    def drop_tenant(self, schema: str) -> None:
+        """Forget every document of the tenant ``schema`` (its data is being deleted). Nothing to do for a
+        backend that keeps its documents in the tenant's own schema."""

@@ -183,6 +183,12 @@ class MeilisearchBackend(SearchBackend):
         id_filter = f"id IN [{', '.join(quote(k) for k in keys)}]"
         self._call("document delete", lambda: self._wait(index.delete_documents(filter=id_filter)))
 
+    def drop_tenant(self, schema: str) -> None:
+        uid = index_uid(schema)
+        for name in (uid, f"{uid}-rebuild"):
+            self._call("index delete", lambda: self._wait(self.client.delete_index(name), tolerate=("index_not_found",)))
+        self._configured.discard(uid)
+
     def rebuild(self, docs: list[dict]) -> None:
         """Build a fresh index beside the live one and swap them, so searches never see a half-built index."""
         uid = index_uid(current_tenant_schema())

@@ -3,7 +3,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from jsonschema.exceptions import ValidationError
 from openapi_schema_validator import OAS30Validator
-from rest_framework.authtoken.models import Token
+from accounts.testing import token_for as issue_token
 
 from search import indexing
 from search.tests import factories
@@ -16,7 +16,7 @@ URL = "/api/v1/services/search"
 def token_for(tenant) -> str:
     with inside(tenant):
         user = get_user_model().objects.create_user(username=f"dev-{tenant.name}")
-        return Token.objects.create(user=user).key
+        return issue_token(user, "viewer")
 
 
 def headers(tenant, token):

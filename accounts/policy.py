@@ -1,0 +1,88 @@
+"""Who may do what: the one table the API and the admin both enforce, and the tests walk completely.
+
+API operations are keyed by URL name and HTTP method (HEAD and OPTIONS follow GET); an operation not in
+the table is refused to everyone (fail closed). ``PUBLIC`` operations need no sign-in.
+"""
+from accounts.roles import Role
+
+VIEWER, EDITOR, ADMIN = Role.VIEWER, Role.EDITOR, Role.ADMIN
+PUBLIC = "public"
+
+API = {
+    # catalog: everyone reads; editors correct
+    "service-list": {"GET": VIEWER},
+    "service-detail": {"GET": VIEWER, "PATCH": EDITOR},
+    "service-events": {"GET": VIEWER},
+    "service-search": {"GET": VIEWER},
+    "service-search-slash": {"GET": VIEWER},
+    "team-list": {"GET": VIEWER},
+    "team-detail": {"GET": VIEWER},
+    "team-services": {"GET": VIEWER},
+    "discovery-event-list": {"GET": VIEWER},
+    "discovery-event-detail": {"GET": VIEWER},
+    "resource-service": {"GET": VIEWER},
+    # discovery: runs and facts are read by everyone; discovering and run control are editors';
+    # connections (config, secrets, the role template) are admins', editors see them to discover
+    "run-list": {"GET": VIEWER},
+    "run-detail": {"GET": VIEWER},
+    "run-cancel": {"POST": EDITOR},
+    "fact-list": {"GET": VIEWER},
+    "fact-detail": {"GET": VIEWER},
+    "discovery-run": {"POST": EDITOR},
+    "connection-list": {"GET": EDITOR, "POST": ADMIN},
+    "connection-detail": {"GET": EDITOR, "PUT": ADMIN, "PATCH": ADMIN, "DELETE": ADMIN},
+    "connection-discover": {"POST": EDITOR},
+    "connection-runs": {"GET": EDITOR},
+    "connection-cloudformation-template": {"GET": ADMIN},
+    # users, roles, tokens, audit, the tenant itself: admins'; everyone may see who they are
+    "me": {"GET": VIEWER},
+    "user-list": {"GET": ADMIN},
+    "user-detail": {"GET": ADMIN, "PATCH": ADMIN},
+    "token-list": {"GET": ADMIN, "POST": ADMIN},
+    "token-detail": {"GET": ADMIN, "DELETE": ADMIN},
+    "audit-event-list": {"GET": ADMIN},
+    "audit-event-detail": {"GET": ADMIN},
+    "tenant-delete": {"POST": ADMIN},
+    "api-root": {"GET": VIEWER},
+    # the API's description holds no tenant data
+    "api-schema": {"GET": PUBLIC},
+    "api-docs": {"GET": PUBLIC},
+}
+
+# Django admin: permission -> the least role that holds it. Not listed: nobody but superusers.
+ADMIN_SITE = {
+    "catalog.view_service": VIEWER,
+    "catalog.correct_service": EDITOR,
+    "catalog.view_team": VIEWER,
+    "catalog.change_team": EDITOR,  # channel, on-call ids: facts people know better than discovery
+    "catalog.view_discoveryevent": VIEWER,
+    "catalog.view_retirementhold": EDITOR,
+    "catalog.approve_retirementhold": EDITOR,
+    "ownership.view_correction": VIEWER,
+    "discovery.view_run": VIEWER,
+    "discovery.cancel_run": EDITOR,
+    "discovery.view_fact": VIEWER,
+    "discovery.view_factlink": VIEWER,
+    "discovery.view_connection": EDITOR,
+    "discovery.discover_connection": EDITOR,
+    "discovery.add_connection": ADMIN,
+    "discovery.change_connection": ADMIN,
+    "discovery.delete_connection": ADMIN,
+    "workspaces.view_workspace": VIEWER,
+    "workspaces.add_workspace": ADMIN,
+    "workspaces.change_workspace": ADMIN,
+    "audit.view_auditevent": ADMIN,
+    "accounts.view_apitoken": ADMIN,
+    "accounts.revoke_apitoken": ADMIN,
+    "accounts.view_profile": ADMIN,
+    "accounts.change_profile": ADMIN,
+    "auth.view_user": ADMIN,
+    "auth.add_user": ADMIN,
+    "auth.change_user": ADMIN,
+}
+
+
+def api_requirement(url_name: str | None, method: str):
+    """The least role for an operation, PUBLIC, or None (refused to everyone)."""
+    method = "GET" if method in ("HEAD", "OPTIONS") else method
+    return API.get(url_name or "", {}).get(method)
