@@ -102,3 +102,44 @@ def test_an_unreachable_server_is_an_error_not_an_empty_result():
             backend.upsert([{"id": "service-1"}])
     finally:
         connection.set_schema_to_public()
+
+
+def test_dropping_a_tenant_deletes_its_index_and_any_half_built_one():
+    """Against a local HTTP stand-in for Meilisearch's index and task endpoints (no real server here)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    deleted = []
+
+    class Meili(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, code, body):
+            data = json.dumps(body).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_DELETE(self):  # noqa: N802 - http.server's naming
+            deleted.append(self.path)
+            self._answer(202, {"taskUid": len(deleted), "indexUid": self.path.rsplit("/", 1)[-1],
+                               "status": "enqueued", "type": "indexDeletion", "enqueuedAt": "2026-01-01T00:00:00.000000Z"})
+
+        def do_GET(self):  # noqa: N802
+            uid = int(self.path.rsplit("/", 1)[-1])
+            missing = deleted[uid - 1].endswith("-rebuild")
+            self._answer(200, {"uid": uid, "indexUid": "x", "status": "failed" if missing else "succeeded",
+                               "type": "indexDeletion", "enqueuedAt": "2026-01-01T00:00:00.000000Z",
+                               "error": {"code": "index_not_found", "message": "not found"} if missing else None})
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Meili)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        MeilisearchBackend(url=f"http://127.0.0.1:{server.server_port}", api_key="k").drop_tenant("t_doomed")
+    finally:
+        server.shutdown()
+    assert deleted == [f"/indexes/{index_uid('t_doomed')}", f"/indexes/{index_uid('t_doomed')}-rebuild"]

@@ -1,0 +1,64 @@
+"""Settings and surfaces an attacker probes first: the secret key, cookies and HSTS outside local mode, the
+health check, the API docs' assets, password rules."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def production_settings(**env) -> subprocess.CompletedProcess:
+    """Import the real settings in a fresh interpreter with a production-like environment."""
+    code = ("import json; from django.conf import settings as s; import django; django.setup(); print(json.dumps("
+            "{k: getattr(s, k, None) for k in ('DEBUG', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
+            "'SECURE_HSTS_SECONDS', 'SECURE_SSL_REDIRECT', 'SECURE_PROXY_SSL_HEADER', 'ROSTER_LOCAL_PEERS')}))")
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings", "ROSTER_DEBUG": "0",
+                   "ROSTER_LOCAL_PEERS": "0", **env}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_no_secret_key_means_no_start():
+    result = production_settings(ROSTER_SECRET_KEY="")
+    assert result.returncode != 0 and "ROSTER_SECRET_KEY is not set" in result.stderr
+
+
+def test_outside_local_mode_cookies_are_secure_and_hsts_is_on():
+    result = production_settings(ROSTER_SECRET_KEY="k" * 50)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values["DEBUG"] is False and values["ROSTER_LOCAL_PEERS"] is False
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["SECURE_SSL_REDIRECT"]
+    assert values["SECURE_HSTS_SECONDS"] >= 31536000
+    assert values["SECURE_PROXY_SSL_HEADER"] is None  # X-Forwarded-Proto is not believed unless the operator says
+    behind = json.loads(production_settings(ROSTER_SECRET_KEY="k" * 50, ROSTER_BEHIND_TLS_PROXY="1")
+                        .stdout.strip().splitlines()[-1])
+    assert behind["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+@pytest.mark.django_db
+def test_health_check_says_nothing_about_the_tenant(tenant_alpha):
+    body = Client(HTTP_HOST="alpha.localhost").get("/healthz").json()
+    assert body == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_api_docs_load_nothing_from_a_cdn(tenant_alpha):
+    page = Client(HTTP_HOST="alpha.localhost").get("/api/v1/docs/").content.decode()
+    assert "swagger-ui" in page
+    for cdn in ("cdn.jsdelivr.net", "unpkg.com", "cdnjs", "http://", "https://"):
+        assert cdn not in page.replace("http://alpha.localhost", ""), cdn
+
+
+def test_weak_passwords_are_refused():
+    for weak in ("admin", "password1234", "123456789012"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("correct horse battery staple")
