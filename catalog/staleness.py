@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from audit import events
 from catalog.models import DiscoveryEvent, RetirementHold, Service
 
 DEPRECATE_AFTER = 3
@@ -62,6 +63,7 @@ def approve(hold: RetirementHold, *, user: str) -> int:
     retire(planned, run=hold.run, reason=f"retirement approved by {user}")
     hold.status, hold.decided_by, hold.decided_at = "approved", user, timezone.now()
     hold.save()
+    events.record("retirement.approved", actor=user, obj=hold, services=[s.name for s, _ in planned])
     return len(planned)
 
 
@@ -69,3 +71,4 @@ def reject(hold: RetirementHold, *, user: str) -> None:
     Service.objects.filter(pk__in=[x["id"] for x in hold.services]).update(missed_scans=0)
     hold.status, hold.decided_by, hold.decided_at = "rejected", user, timezone.now()
     hold.save()
+    events.record("retirement.rejected", actor=user, obj=hold, services=[x.get("name", x["id"]) for x in hold.services])

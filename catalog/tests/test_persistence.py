@@ -137,6 +137,10 @@ def test_retiring_too_much_at_once_is_held_for_approval(inputs, run):
     hold = RetirementHold.objects.get()
     assert staleness.approve(hold, user="ops") == result["held"]
     assert Service.objects.filter(lifecycle="deprecated").count() == result["held"]
+    from audit.models import AuditEvent
+
+    approval = AuditEvent.objects.get(action="retirement.approved")
+    assert approval.actor == "ops" and len(approval.data["services"]) == result["held"]
 
 
 def test_services_api(inputs, run, tenant_alpha):
