@@ -203,7 +203,9 @@ def format_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-SCENARIO_DIRS = (Path(__file__).resolve().parent.parent / "scenarios", Path("/work/shared/scenarios"))
+_ROOT = Path(__file__).resolve().parent.parent
+# The project's own companies, then the shared samples beside the checkout (../shared), when present.
+SCENARIO_DIRS = (_ROOT / "scenarios", _ROOT.parent / "shared" / "scenarios")
 
 
 def default_scenarios() -> list[Path]:

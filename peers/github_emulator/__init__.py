@@ -1,7 +1,7 @@
 """A GitHub emulator (REST + GraphQL) serving the `github` part of a roster-scenario/1 file.
 
     from peers.github_emulator import create_app, start_in_thread
-    base_url, stop = start_in_thread("/work/shared/scenarios/sample-messy.yaml")
+    base_url, stop = start_in_thread("scenarios/sample-messy.yaml")
 
 CLI: ``python -m peers.github_emulator --port N [--scenario FILE] [--latency-ms N] [--token T ...]``.
 """

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import socket
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from peers.aws_loader import DISCOVERY_ROLE, account_credentials, load_aws
 from peers.moto_server import reset
 from peers.scenario import load_scenario, parse_ref
 
-SAMPLE = "/work/shared/scenarios/sample-messy.yaml"
+SAMPLE = Path(__file__).resolve().parents[2] / "scenarios" / "sample-messy.yaml"
 CFN_TYPES = {"ecs": "AWS::ECS::Service", "lambda": "AWS::Lambda::Function", "rds": "AWS::RDS::DBInstance",
              "sqs": "AWS::SQS::Queue", "REST": "AWS::ApiGateway::RestApi", "HTTP": "AWS::ApiGatewayV2::Api"}
 

@@ -20,7 +20,7 @@ from peers.scenario import REF_KINDS, load_scenario, parse_ref, parse_scenario
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIO_DIR = ROOT / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
-SHARED = Path("/work/shared/scenarios")
+SHARED = ROOT.parent / "shared" / "scenarios"  # the shared samples beside the checkout, when present
 TRUTH_KINDS = ("stack",) + REF_KINDS
 OWNER_KEYS = {"team", "owner", "owning-team", "squad"}
 BUNDLED = {"serverless-co": ("serverless", 60), "multi-account-co": ("multi-account", 60), "users-co": ("users", 50),
