@@ -1,5 +1,5 @@
+import dataclasses
 import json as jsonlib
-
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,8 +24,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         with tenant_scope(tenant):
             report = score(catalog_document(tenant), truth)
-        data = report.as_dict() if hasattr(report, "as_dict") else report
         if json:
-            self.stdout.write(jsonlib.dumps(data, indent=2, default=str))
+            self.stdout.write(jsonlib.dumps(dataclasses.asdict(report), indent=2, default=str))
             return
-        self.stdout.write(report.render() if hasattr(report, "render") else str(data))
+        figures = report.figures()
+        self.stdout.write("\n".join(f"{name:<18} {value:.3f}" if isinstance(value, float) else f"{name:<18} {value}"
+                                     for name, value in figures.items()))
+        problems = report.problems()
+        self.stdout.write(problems if problems else "no problems: every truth service matched exactly")
