@@ -1,6 +1,8 @@
 """Bridge from a job to its connector: builds the scanner for a connection and describes failures."""
 from __future__ import annotations
 
+from celery.exceptions import SoftTimeLimitExceeded
+
 from portal.redact import sanitize_message
 
 
@@ -23,6 +25,14 @@ def describe_failure(exc: Exception, *, item: str, secrets: tuple[str, ...] = ()
             "message": sanitize_message(getattr(exc, "message", None) or str(exc), secrets),
             "item": sanitize_message(getattr(exc, "item", None) or item, secrets, limit=200),
             "remediation": getattr(exc, "remediation", "") or "",
+        }
+    if isinstance(exc, SoftTimeLimitExceeded):
+        return {
+            "reason_code": "time_limit",
+            "message": "the job ran past the worker's time limit and was stopped (what it found so far is kept)",
+            "item": item,
+            "remediation": "Narrow the selection (fewer regions, kinds or repositories per run), or raise "
+                           "ROSTER_VISIBILITY_TIMEOUT, which the task time limits follow.",
         }
     return {
         "reason_code": "unexpected_response",

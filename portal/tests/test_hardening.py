@@ -62,3 +62,17 @@ def test_weak_passwords_are_refused():
         with pytest.raises(ValidationError):
             validate_password(weak)
     validate_password("correct horse battery staple")
+
+
+def test_tasks_stop_before_the_broker_would_hand_them_to_another_worker(settings):
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
+
+
+def test_a_job_stopped_by_the_soft_limit_fails_with_its_own_reason():
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from discovery.scanning import describe_failure
+
+    failure = describe_failure(SoftTimeLimitExceeded(), item="aws:1:us-east-1:ecs")
+    assert failure["reason_code"] == "time_limit" and "ROSTER_VISIBILITY_TIMEOUT" in failure["remediation"]
