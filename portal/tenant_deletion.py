@@ -9,6 +9,7 @@ from django_tenants.utils import schema_context
 
 from portal.models import Tenant
 from portal.redis_client import client
+from portal.signals import tenant_deleting
 
 log = logging.getLogger(__name__)
 
@@ -23,9 +24,7 @@ def delete_tenant(tenant: Tenant, *, actor: str, reason: str = "") -> dict:
     schema = tenant.schema_name
     if schema == "public":
         raise ValueError("the public schema is not a tenant")
-    from search.backends import get_backend
-
-    get_backend().drop_tenant(schema)
+    tenant_deleting.send(sender=Tenant, schema=schema)  # search drops its index, before anything is gone
     removed_keys = 0
     redis = client()
     for pattern in redis_patterns(schema):

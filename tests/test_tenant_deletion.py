@@ -74,3 +74,20 @@ def test_only_an_admin_may_and_only_by_naming_the_tenant(doomed):
     assert api(admin_key).post("/api/v1/tenant/delete/", {}, format="json").status_code == 400
     with schema_context("public"):
         assert Tenant.objects.filter(name="doomed").exists()
+
+
+def test_the_search_backend_is_told_to_drop_the_tenants_documents(doomed, monkeypatch):
+    """Whatever the backend keeps outside the schema (Meilisearch's index) goes first, through search's receiver."""
+    import search.backends
+
+    dropped = []
+
+    class Recording:
+        def drop_tenant(self, schema):
+            dropped.append(schema)
+
+    monkeypatch.setattr(search.backends, "get_backend", lambda: Recording())
+    tenant, admin_key, _ = doomed
+    schema = tenant.schema_name
+    assert api(admin_key).post("/api/v1/tenant/delete/", {"confirm": "doomed"}, format="json").status_code == 200
+    assert dropped == [schema]
