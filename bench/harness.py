@@ -88,7 +88,10 @@ def stack(*, aws_latency_ms: int = 0, github_latency_ms: int = 0, workers: int =
         worker = Process("bench-worker", [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q",
                                           "default,discovery,catalog", "-c", str(workers), "--loglevel", "WARNING",
                                           "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
-                         env={"ROSTER_REDIS_URL": os.environ["ROSTER_REDIS_URL"]})
+                         # Local peers mode: the workers may call these loopback peers, and only these.
+                         env={"ROSTER_REDIS_URL": os.environ["ROSTER_REDIS_URL"], "ROSTER_LOCAL_PEERS": "1",
+                              "ROSTER_AWS_ENDPOINT_URL": proxy_url,
+                              "ROSTER_GITHUB_EMULATOR_URL": f"http://127.0.0.1:{github_port}"})
         stack_.callback(worker.stop)
         deadline = time.monotonic() + 60
         while not app.control.inspect(timeout=1).ping():
@@ -100,16 +103,10 @@ def stack(*, aws_latency_ms: int = 0, github_latency_ms: int = 0, workers: int =
 
 def setup(scenario: dict, urls: dict, tenant: str) -> None:
     """Load the scenario into the peers (directly into moto: loading is not what we measure) and connect
-    a fresh tenant to them through the latency proxy."""
+    a fresh tenant to them; the workers reach moto through the latency proxy (their ROSTER_AWS_ENDPOINT_URL)."""
     from discovery.demo import setup_tenant
-    from discovery.models import Connection
-    from portal.tenancy import tenant_scope
 
     setup_tenant(scenario, aws_endpoint=urls["moto"], github_url=urls["github"], tenant_name=tenant)
-    with tenant_scope(tenant):
-        for conn in Connection.objects.filter(provider="aws"):
-            conn.config = {**conn.config, "endpoint_url": urls["aws"]}
-            conn.save()
 
 
 def discover(tenant: str, *, provider: str | None = None, reconcile: bool = True, timeout: float = 900) -> dict:

@@ -1,17 +1,20 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from discovery import runs, templates, workflow
+from discovery import connection_config, runs, templates, workflow
 from discovery.models import Connection, Fact, FactLink, Job, Run
 from portal.admin import ReadOnlyAdminMixin
 
 
 class ConnectionForm(forms.ModelForm):
-    """Secrets are entered here and stored encrypted; the form never shows them back."""
+    """Secrets are entered here and stored encrypted; the form never shows them back. Config passes the same
+    policy as the API (discovery.connection_config); the ExternalId is generated and never editable."""
 
     secret_token = forms.CharField(required=False, widget=forms.PasswordInput, help_text="GitHub token (leave blank to keep)")
     secret_private_key = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
@@ -24,16 +27,36 @@ class ConnectionForm(forms.ModelForm):
         model = Connection
         fields = ["workspace", "provider", "name", "config", "enabled"]
 
+    def clean_config(self):
+        config = self.cleaned_data.get("config")
+        if isinstance(config, dict):
+            # Keys that are Roster's to decide: dropped, whatever was typed into the JSON.
+            config = {k: v for k, v in config.items() if k not in connection_config.RESERVED}
+        return config
+
+    def clean(self):
+        cleaned = super().clean()
+        provider = self.instance.provider if self.instance.pk else cleaned.get("provider")
+        if "config" not in cleaned or not provider:
+            return cleaned
+        try:
+            cleaned["config"] = connection_config.clean(provider, cleaned["config"] or {})
+        except connection_config.ConfigError as exc:
+            self.add_error("config", exc.messages)
+            return cleaned
+        new_secret = cleaned.get("secret_token") or cleaned.get("secret_private_key")
+        retargeted = (connection_config.github_target(self.instance.config)
+                      != connection_config.github_target(cleaned["config"]))
+        if self.instance.pk and provider == "github" and retargeted and not new_secret:
+            self.add_error("secret_token", "changing base_url or org requires the secret again")
+        return cleaned
+
     def save(self, commit=True):
         conn = super().save(commit=False)
         secret = {k: self.cleaned_data[f"secret_{k}"] for k in ("token", "private_key", "access_key_id",
                                                                 "secret_access_key") if self.cleaned_data.get(f"secret_{k}")}
         if secret:
             conn.set_secret({**(conn.get_secret() if conn.has_secret else {}), **secret})
-        if conn.provider == "aws" and not conn.config.get("external_id"):
-            import uuid
-
-            conn.config = {**conn.config, "external_id": str(uuid.uuid4())}
         if commit:
             conn.save()
         return conn
@@ -59,7 +82,13 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_filter = ("provider", "enabled")
     inlines = [RunInline]
     actions = ["run_now"]
-    readonly_fields = ("cloudformation_template",)
+    readonly_fields = ("external_id", "cloudformation_template")
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:  # the ExternalId is generated when the connection is saved
+            return ("cloudformation_template",)
+        # A connection stays what it was created as: its config and secret only make sense for that provider.
+        return ("provider", *super().get_readonly_fields(request, obj))
 
     @admin.display(description="last run")
     def last_run(self, obj):
@@ -79,10 +108,15 @@ class ConnectionAdmin(admin.ModelAdmin):
                      name="discovery_connection_template"), *super().get_urls()]
 
     def template_view(self, request, pk):
-        return HttpResponse(templates.cloudformation_template(Connection.objects.get(pk=pk)),
+        if not request.user.has_perm("discovery.change_connection"):
+            raise PermissionDenied("The role template is for admins.")
+        return HttpResponse(templates.cloudformation_template(get_object_or_404(Connection, pk=pk)),
                             content_type="text/yaml")
 
-    @admin.action(description="Run discovery now")
+    def has_discover_permission(self, request):
+        return request.user.has_perm("discovery.discover_connection")
+
+    @admin.action(description="Run discovery now", permissions=["discover"])
     def run_now(self, request, queryset):
         by_workspace = {}
         for conn in queryset:
@@ -115,7 +149,10 @@ class RunAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Cancel")
+    def has_cancel_permission(self, request):
+        return request.user.has_perm("discovery.cancel_run")
+
+    @admin.action(description="Cancel", permissions=["cancel"])
     def cancel(self, request, queryset):
         n = sum(runs.cancel_run(run, actor=request.user.get_username()) for run in queryset)
         self.message_user(request, f"cancelled {n} run(s)")

@@ -25,7 +25,10 @@ def load_github(scenario: dict, emulator_url: str) -> None:
 def setup_tenant(scenario: dict, *, aws_endpoint: str, github_url: str, reset: bool = True,
                  tenant_name: str | None = None) -> dict:
     """Create (or reset) the tenant named after the scenario, load both peers and create one connection per
-    AWS account plus one per GitHub org. Returns {"tenant", "aws": report, "connections": [...]}"""
+    AWS account plus one per GitHub org. Returns {"tenant", "aws": report, "connections": [...]}
+
+    The AWS connections carry no endpoint: workers scan the operator's ROSTER_AWS_ENDPOINT_URL, which must
+    lead to ``aws_endpoint`` (directly or through a proxy). Each gets its own generated ExternalId."""
     from peers.aws_loader import load_aws
 
     name = tenant_name or scenario["name"]
@@ -42,23 +45,18 @@ def setup_tenant(scenario: dict, *, aws_endpoint: str, github_url: str, reset: b
                                   "account_id": account["id"],
                                   "role_arn": report.role_arn(account["id"]),
                                   "regions": [r["name"] for r in account["regions"]] or ["us-east-1"],
-                                  "external_id": _external_id(),
-                                  "endpoint_url": aws_endpoint,
                                   **({"environment": account["name"]} if account["name"] in ENVIRONMENTS else {}),
                               })
             conn.set_secret({"access_key_id": "roster-local", "secret_access_key": "roster-local"})
             conn.save()
             created.append(conn)
         for org in scenario["github"]["orgs"]:
+            # The emulator is allowed as base_url only in local peers mode, where it is the operator's
+            # ROSTER_GITHUB_EMULATOR_URL (discovery.endpoints).
             conn = Connection(workspace=workspace, provider=Provider.GITHUB, name=f"github-{org['login']}",
-                              config={"org": org["login"], "base_url": github_url, "auth": "token"})
+                              config={"org": org["login"], "base_url": github_url.rstrip("/"), "auth": "token"})
             conn.set_secret({"token": DEMO_GITHUB_TOKEN})
             conn.save()
             created.append(conn)
     return {"tenant": name, "aws": report, "connections": [str(c.pk) for c in created]}
 
-
-def _external_id() -> str:
-    import uuid
-
-    return str(uuid.uuid4())

@@ -14,6 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB_TOKEN = "roster-demo-token"
+# Set by peers(): where workers reach the peers. Endpoints are the operator's settings, never a connection's
+# config (discovery.endpoints), so workers started after peers() get them in their environment.
+PEER_ENV: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -54,18 +57,26 @@ class Process:
 
 @contextmanager
 def peers():
-    """Yields {"aws": moto endpoint, "github": emulator URL}."""
-    moto_port, github_port = free_port(), free_port()
+    """Yields {"aws": moto endpoint, "aws_proxy": fault proxy in front of moto (no faults until a test sets
+    some through /_proxy/settings), "github": emulator URL}. Workers scan AWS through the proxy."""
+    moto_port, github_port, proxy_port = free_port(), free_port(), free_port()
+    moto, github, proxy = (f"http://127.0.0.1:{port}" for port in (moto_port, github_port, proxy_port))
     procs = [
         Process("moto", [sys.executable, "-m", "peers.moto_server", "--port", str(moto_port)]),
         Process("github", [sys.executable, "-m", "peers.github_emulator", "--port", str(github_port), "--token",
                            GITHUB_TOKEN]),
+        Process("fault-proxy", [sys.executable, "-m", "peers.fault_proxy", "--upstream", moto, "--port",
+                                str(proxy_port)]),
     ]
     try:
-        wait_http(f"http://127.0.0.1:{moto_port}/moto-api/")
-        wait_http(f"http://127.0.0.1:{github_port}/_emulator/stats")
-        yield {"aws": f"http://127.0.0.1:{moto_port}", "github": f"http://127.0.0.1:{github_port}"}
+        wait_http(f"{moto}/moto-api/")
+        wait_http(f"{github}/_emulator/stats")
+        wait_http(f"{proxy}/_proxy/settings")
+        PEER_ENV.update({"ROSTER_LOCAL_PEERS": "1", "ROSTER_AWS_ENDPOINT_URL": proxy,
+                         "ROSTER_GITHUB_EMULATOR_URL": github})
+        yield {"aws": moto, "aws_proxy": proxy, "github": github}
     finally:
+        PEER_ENV.clear()
         for proc in procs:
             proc.stop()
 
@@ -76,6 +87,7 @@ def worker_env(db_name: str) -> dict:
         "ROSTER_DB_NAME": db_name,
         "AWS_ACCESS_KEY_ID": "roster-local", "AWS_SECRET_ACCESS_KEY": "roster-local",
         "AWS_DEFAULT_REGION": "us-east-1",
+        **PEER_ENV,
     }
 
 

@@ -41,7 +41,7 @@ def test_every_changelist_renders(operator):
 def test_connection_page_shows_the_template_and_runs_now(operator):
     conn = ConnectionFactory()
     page = operator.get(reverse("admin:discovery_connection_change", args=[conn.pk])).content.decode()
-    assert conn.config["external_id"] in page and "sts:ExternalId" in page
+    assert conn.external_id in page and "sts:ExternalId" in page
     response = operator.post(reverse("admin:discovery_connection_changelist"),
                              {"action": "run_now", "_selected_action": [str(conn.pk)]})
     assert response.status_code == 302 and conn.runs.count() == 1

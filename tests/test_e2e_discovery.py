@@ -3,7 +3,9 @@
 Stores exactly the scenario's AWS resources and GitHub objects as facts with provenance, adds no duplicates
 on a second discovery, survives 30% throttling, reconciles into an accurate catalog, and keeps corrections.
 """
+import json
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from discovery import workflow
 from discovery.connectors.github import queries
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery.demo import setup_tenant
-from discovery.models import ACTIVE_STATUSES, Connection, Fact, FactLink, Run
+from discovery.models import ACTIVE_STATUSES, Fact, FactLink, Run
 from peers.scenario import load_scenario
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
@@ -85,6 +87,7 @@ def expected_github(scenario) -> set[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def messy(live_peers, live_workers, django_db_blocker):
+    # live_peers before live_workers: the workers get the peers' URLs as the operator's endpoints.
     scenario = load_scenario(SCENARIO)
     with django_db_blocker.unblock():
         setup_tenant(scenario, aws_endpoint=live_peers["aws"], github_url=live_peers["github"],
@@ -123,37 +126,33 @@ def test_discovery_stores_the_scenario_as_facts_once(messy, django_db_blocker):
             assert not report.duplicates
 
 
-def test_thirty_percent_throttling_loses_nothing(messy, django_db_blocker):
-    from peers.fault_proxy import start_fault_proxy
+def proxy_control(proxy_url: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(proxy_url + path, method="POST" if body is not None else "GET",
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
 
+
+def test_thirty_percent_throttling_loses_nothing(messy, live_peers, django_db_blocker):
+    # Workers scan AWS through the fault proxy (the operator's endpoint; a connection cannot name one).
     scenario, tenant = messy
-    proxy_url, proxy = start_fault_proxy(messy_endpoint(tenant, django_db_blocker), throttle_rate=0.3, seed=7)
+    proxy = live_peers["aws_proxy"]
+    proxy_control(proxy, "/_proxy/stats/reset", {})
+    proxy_control(proxy, "/_proxy/settings", {"throttle_rate": 0.3, "seed": 7})
     try:
         with django_db_blocker.unblock():
             with tenant_context(tenant):
-                aws = list(Connection.objects.filter(provider="aws"))
-                originals = {c.pk: c.config["endpoint_url"] for c in aws}
-                for conn in aws:
-                    conn.config = {**conn.config, "endpoint_url": proxy_url}
-                    conn.save()
                 before = Fact.objects.filter(kind__in=k.AWS_KINDS).count()
             runs = discover_and_wait(tenant)
             with tenant_context(tenant):
-                for conn in aws:
-                    conn.config = {**conn.config, "endpoint_url": originals[conn.pk]}
-                    conn.save()
                 scans = [r for r in runs if r.kind == "scan" and r.connection.provider == "aws"]
                 assert all(r.status == "succeeded" for r in scans), [r.failures for r in scans]
                 assert sum(r.stats["throttled"] for r in scans) > 0  # throttling happened and was absorbed
                 assert Fact.objects.filter(kind__in=k.AWS_KINDS, last_seen_run__in=scans).count() == before
-        assert proxy.stats()["throttled"] > 0
+        assert proxy_control(proxy, "/_proxy/stats")["throttled"] > 0
     finally:
-        proxy.stop()
-
-
-def messy_endpoint(tenant, django_db_blocker) -> str:
-    with django_db_blocker.unblock(), tenant_context(tenant):
-        return Connection.objects.filter(provider="aws").first().config["endpoint_url"]
+        proxy_control(proxy, "/_proxy/settings", {"throttle_rate": 0.0})
 
 
 def test_corrections_survive_rediscovery(messy, django_db_blocker):

@@ -53,7 +53,7 @@ def leaky_upstream():
 
 def test_secret_is_encrypted_at_rest_and_never_returned(client):
     response = client.post("/api/v1/connections/", {
-        "provider": "github", "name": "gh", "config": {"org": "acme", "base_url": "http://127.0.0.1:9"},
+        "provider": "github", "name": "gh", "config": {"org": "acme"},
         "secret": {"token": CANARY}}, format="json")
     assert response.status_code == 201, response.content
     assert CANARY not in response.content.decode() and response.json()["has_secret"] is True
@@ -71,8 +71,7 @@ def test_secret_is_encrypted_at_rest_and_never_returned(client):
 def test_queue_messages_carry_ids_only(client, django_capture_on_commit_callbacks):
     from portal.workspaces.models import Workspace
 
-    conn = Connection(workspace=Workspace.default(), provider="github", name="gh2",
-                      config={"org": "acme", "base_url": "http://127.0.0.1:9"})
+    conn = Connection(workspace=Workspace.default(), provider="github", name="gh2", config={"org": "acme"})
     conn.set_secret({"token": CANARY})
     conn.save()
     published = []
@@ -95,8 +94,10 @@ def test_queue_messages_carry_ids_only(client, django_capture_on_commit_callback
     assert all("acme" not in message for message in published)  # no configuration either
 
 
-def test_failures_and_logs_are_sanitized(in_alpha, leaky_upstream, caplog):
+def test_failures_and_logs_are_sanitized(in_alpha, leaky_upstream, caplog, settings):
     from portal.workspaces.models import Workspace
+
+    settings.ROSTER_GITHUB_EMULATOR_URL = leaky_upstream  # local peers mode allows only this base_url
 
     conn = Connection(workspace=Workspace.default(), provider="github", name="gh3",
                       config={"org": "acme", "base_url": leaky_upstream, "auth": "token"})

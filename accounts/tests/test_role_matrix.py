@@ -152,3 +152,25 @@ def test_admin_correction_page_needs_an_editor(admin_clients, tenant_alpha):
 
 def test_roles_are_ordered():
     assert RANK[Role.VIEWER] < RANK[Role.EDITOR] < RANK[Role.ADMIN]
+
+
+def test_admin_actions_are_offered_by_role(admin_clients, tenant_alpha):
+    """"Run discovery now" and "Cancel" are editors'; the role template is admins'."""
+    from discovery.tests.factories import ConnectionFactory
+
+    from discovery import runs
+
+    with tenant_context(tenant_alpha):
+        conn = ConnectionFactory(name="acts")
+        runs.create_scan_run(conn, selection={"kinds": ["ecs"]})
+    changelist = reverse("admin:discovery_connection_changelist")
+    editor_page = admin_clients[Role.EDITOR].get(changelist).content.decode()
+    assert "run_now" in editor_page
+    runs_page = admin_clients[Role.VIEWER].get(reverse("admin:discovery_run_changelist")).content.decode()
+    assert 'value="cancel"' not in runs_page
+    assert 'value="cancel"' in admin_clients[Role.EDITOR].get(reverse("admin:discovery_run_changelist")).content.decode()
+    template = reverse("admin:discovery_connection_template", args=[conn.pk])
+    assert admin_clients[Role.EDITOR].get(template).status_code == 403
+    assert admin_clients[Role.ADMIN].get(template).status_code == 200
+    refused = admin_clients[Role.VIEWER].post(changelist, {"action": "run_now", "_selected_action": [conn.pk]})
+    assert refused.status_code == 403

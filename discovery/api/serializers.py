@@ -1,12 +1,11 @@
-import uuid
-
 from rest_framework import serializers
 
+from discovery import connection_config
 from discovery.models import Connection, Fact, Job, Run
 
 
 class ConnectionSerializer(serializers.ModelSerializer):
-    """Secrets are write-only: accepted on create/update, never returned."""
+    """Secrets are write-only: accepted on create/update, never returned. The ExternalId is Roster's, read-only."""
 
     secret = serializers.DictField(write_only=True, required=False, help_text=(
         "GitHub: {\"token\": ...} or {\"private_key\": PEM}; AWS (optional base identity): "
@@ -16,29 +15,31 @@ class ConnectionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Connection
-        fields = ["id", "provider", "name", "config", "enabled", "has_secret", "secret", "created_at", "updated_at",
-                  "cloudformation_template_url"]
-        read_only_fields = ["id", "created_at", "updated_at"]
+        fields = ["id", "provider", "name", "config", "external_id", "enabled", "has_secret", "secret", "created_at",
+                  "updated_at", "cloudformation_template_url"]
+        read_only_fields = ["id", "external_id", "created_at", "updated_at"]
 
     def get_cloudformation_template_url(self, obj) -> str | None:
         return f"/api/v1/connections/{obj.pk}/cloudformation-template/" if obj.provider == "aws" else None
 
     def validate(self, attrs):
-        provider = attrs.get("provider") or getattr(self.instance, "provider", None)
-        config = dict(attrs.get("config") or getattr(self.instance, "config", {}) or {})
-        if provider == "aws":
-            account = str(config.get("account_id", ""))
-            if not (account.isdigit() and len(account) == 12):
-                raise serializers.ValidationError({"config": "account_id must be a 12-digit AWS account id"})
-            if not str(config.get("role_arn", "")).startswith("arn:aws"):
-                raise serializers.ValidationError({"config": "role_arn must be an IAM role ARN"})
-            config.setdefault("regions", ["us-east-1"])
-            # The ExternalId is ours to generate (confused-deputy protection), never the caller's.
-            config["external_id"] = (getattr(self.instance, "config", None) or {}).get("external_id") or str(uuid.uuid4())
-        elif provider == "github":
-            if not config.get("org"):
-                raise serializers.ValidationError({"config": "org is required"})
-        attrs["config"] = config
+        instance = self.instance
+        if instance is not None and "provider" in attrs and attrs["provider"] != instance.provider:
+            raise serializers.ValidationError({"provider": "the provider cannot change; create a new connection"})
+        provider = instance.provider if instance is not None else attrs.get("provider")
+        if instance is None or "config" in attrs:
+            try:
+                attrs["config"] = connection_config.clean(provider, attrs.get("config") or {})
+            except connection_config.ConfigError as exc:
+                raise serializers.ValidationError({"config": exc.messages}) from None
+        if instance is not None and provider == "github" and "config" in attrs and not attrs.get("secret"):
+            # Whoever can edit a connection cannot see its token: they may not send it somewhere else either.
+            (old_root, old_org), (root, org) = (connection_config.github_target(instance.config),
+                                                connection_config.github_target(attrs["config"]))
+            if root != old_root:
+                raise serializers.ValidationError({"secret": "changing base_url requires the secret again"})
+            if org != old_org:
+                raise serializers.ValidationError({"secret": "changing org requires the secret again"})
         return attrs
 
     def create(self, validated_data):
@@ -50,6 +51,7 @@ class ConnectionSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         secret = validated_data.pop("secret", None)
+        validated_data.pop("provider", None)  # immutable (validate refused a change)
         for key, value in validated_data.items():
             setattr(instance, key, value)
         if secret is not None:

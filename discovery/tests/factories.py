@@ -13,11 +13,11 @@ class ConnectionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"aws-{n}")
     config = factory.LazyFunction(lambda: {
         "account_id": "111111111111", "role_arn": "arn:aws:iam::111111111111:role/RosterDiscovery",
-        "regions": ["us-east-1"], "external_id": "4f0e3e7a-0000-4000-8000-000000000001",
+        "regions": ["us-east-1"],
     })
 
 
 class GithubConnectionFactory(ConnectionFactory):
     provider = Provider.GITHUB
     name = factory.Sequence(lambda n: f"github-{n}")
-    config = factory.LazyFunction(lambda: {"org": "acme", "base_url": "http://127.0.0.1:9", "auth": "token"})
+    config = factory.LazyFunction(lambda: {"org": "acme", "auth": "token"})

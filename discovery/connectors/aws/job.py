@@ -6,6 +6,8 @@ from typing import Iterator
 
 from django.conf import settings
 
+from discovery import endpoints
+from discovery.connectors.aws.errors import ScanFailure
 from discovery.connectors.aws.retry import CallStats
 from discovery.connectors.aws.scanners import scan
 from discovery.connectors.aws.session import Clients, assume_role_session
@@ -28,7 +30,14 @@ class AwsJobScanner:
     def __init__(self, connection, job, secret: dict):
         self.config = connection.config
         self.job = job
-        self.endpoint_url = self.config.get("endpoint_url") or settings.ROSTER_AWS_ENDPOINT_URL or None
+        # Ours, never the tenant's (confused-deputy protection): the model field, not anything in config.
+        self.external_id = connection.external_id
+        try:
+            # The operator's endpoint (or real AWS); a tenant endpoint_url, even one written through the admin
+            # or a shell, is refused before anything is signed or sent.
+            self.endpoint_url = endpoints.aws_endpoint(self.config)
+        except endpoints.EndpointRefused as exc:
+            raise ScanFailure(exc.reason_code, exc.message, connection.name, exc.remediation) from None
         self.base = ({"aws_access_key_id": secret["access_key_id"],
                       "aws_secret_access_key": secret["secret_access_key"]}
                      if secret.get("access_key_id") and secret.get("secret_access_key") else None)
@@ -41,7 +50,7 @@ class AwsJobScanner:
         return role if f":{account}:" in role else f"arn:aws:iam::{account}:role/{role.rsplit('/', 1)[-1]}"
 
     def batches(self) -> Iterator[Batch]:
-        session = assume_role_session(self.role_arn(), self.config.get("external_id", ""), region=self.job.region,
+        session = assume_role_session(self.role_arn(), self.external_id, region=self.job.region,
                                       endpoint_url=self.endpoint_url, base_credentials=self.base)
         clients = Clients(session, self.job.region, self.endpoint_url)
         for kind in SCANNER_KINDS[self.job.scanner]:

@@ -1,7 +1,12 @@
 """Turn a GitHub connection's secret into a token: a personal access token as is, or a GitHub App's
-private key into a short-lived installation token (PyGithub does the JWT and the exchange)."""
+private key into a short-lived installation token (PyGithub does the JWT and the exchange).
+
+The App JWT is a credential too: it goes only to the API root ``discovery.endpoints`` allows, after the
+same SSRF guard as every other request."""
 from __future__ import annotations
 
+from discovery import endpoints
+from discovery.connectors.github.client import refused
 from discovery.connectors.github.errors import GithubFailure
 
 
@@ -20,7 +25,13 @@ def installation_token(config: dict, secret: dict) -> str:
     app_id, private_key, org = config.get("app_id"), secret.get("private_key"), config.get("org", "")
     if not app_id or not private_key:
         raise GithubFailure("bad_credentials", "a GitHub App connection needs app_id and a private key")
-    base_url = (config.get("base_url") or "https://api.github.com").rstrip("/")
+    try:
+        base_url = endpoints.github_api_base(config)
+        endpoints.outbound_guard()(base_url)
+    except endpoints.EndpointRefused as exc:
+        raise refused(exc, org) from None
+    except endpoints.EndpointUnresolved as exc:
+        raise GithubFailure("endpoint_unreachable", str(exc), org) from None
     try:
         integration = GithubIntegration(auth=Auth.AppAuth(int(app_id), private_key), base_url=base_url)
         installation_id = config.get("installation_id") or integration.get_org_installation(org).id

@@ -6,6 +6,9 @@
   about 502 on GraphQL so it can halve its page size.
 - REST GETs are conditional (ETag / If-None-Match, cached per connection): a 304 costs no budget.
 - At most ``max_concurrency`` requests in flight (GitHub asks integrators to stay far below 100).
+- Sends the token to its own base URL only: a Link ``next``, a redirect or any absolute URL to another
+  scheme, host or port is refused (``endpoint_refused``) before anything is sent, and outside local peers
+  mode every request passes the SSRF guard of ``discovery.endpoints`` first.
 Every wait is recorded in ``stats``.
 """
 from __future__ import annotations
@@ -15,12 +18,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from discovery import endpoints
 from discovery.connectors.github.errors import GithubFailure
 
 USER_AGENT = "roster-discovery"
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 3
+OTHER_HOST_REMEDIATION = ("GitHub answered with a link or redirect to another host, which Roster never follows "
+                          "with the connection's token. If a proxy in front of GitHub Enterprise rewrites links, "
+                          "fix its external URL; otherwise report it with the run id.")
 
 
 @dataclass
@@ -50,6 +60,23 @@ class BadGateway(Exception):
     """GraphQL answered 502: GitHub does this when a page is too expensive; retry with a smaller page."""
 
 
+def origin(url: str) -> tuple:
+    """(scheme, host, port, has credentials): two URLs may share a token only if these are equal."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme, 0)
+    except ValueError:
+        port = -1
+    return scheme, (parts.hostname or "").lower(), port, parts.username is not None or parts.password is not None
+
+
+def refused(exc: endpoints.EndpointRefused, item: str = "", stats: dict | None = None) -> GithubFailure:
+    failure = GithubFailure(exc.reason_code, exc.message, item or exc.item, stats)
+    failure.remediation = exc.remediation
+    return failure
+
+
 def graphql_url(base_url: str) -> str:
     base = base_url.rstrip("/")
     if base.endswith("/api/v3"):  # GitHub Enterprise Server
@@ -60,9 +87,13 @@ def graphql_url(base_url: str) -> str:
 class GithubClient:
     def __init__(self, base_url: str, token: str, *, etag_cache=None, max_concurrency: int = 8,
                  max_retries: int = 6, max_rate_wait: float = 900.0, reserve: int = 5,
-                 sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0):
+                 sleep: Callable[[float], None] = time.sleep, timeout: float = 30.0,
+                 url_guard: Callable[[str], None] | None = None):
         self.base_url = base_url.rstrip("/")
         self.graphql = graphql_url(base_url)
+        self.origin = origin(self.base_url)
+        # Secure by default: the endpoints policy decides (a no-op only in local peers mode).
+        self.url_guard = url_guard or endpoints.outbound_guard()
         self.session = requests.Session()
         self.session.headers.update({"Authorization": f"bearer {token}", "Accept": "application/vnd.github+json",
                                      "User-Agent": USER_AGENT, "X-GitHub-Api-Version": "2022-11-28"})
@@ -110,16 +141,32 @@ class GithubClient:
                 self.reset_at[resource] = float(headers.get("X-RateLimit-Reset", time.time() + 60))
 
     # --- transport ---------------------------------------------------------
+    def _check_origin(self, url: str) -> None:
+        """Before anything is sent (the session carries the token): the URL must be on base_url's origin."""
+        if origin(url) != self.origin:
+            host = (urlsplit(url).hostname or "?")[:100]
+            failure = GithubFailure("endpoint_refused", f"GitHub pointed to another host ({host}); not followed",
+                                    stats=self.stats.as_dict())
+            failure.remediation = OTHER_HOST_REMEDIATION
+            raise failure
+
     def _send(self, method: str, url: str, resource: str, **kwargs) -> requests.Response:
-        attempt = 0
+        attempt = redirects = 0
         while True:
+            self._check_origin(url)
             self._before(resource)
             try:
+                self.url_guard(url)  # may resolve (cached): a failed lookup is retried like a failed connect
                 with self.slots:
-                    response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-            except requests.RequestException as exc:
+                    # Redirects are followed below, through _check_origin, never by requests itself.
+                    response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False,
+                                                    **kwargs)
+            except endpoints.EndpointRefused as exc:
+                raise refused(exc, stats=self.stats.as_dict()) from None
+            except (requests.RequestException, endpoints.EndpointUnresolved) as exc:
                 if attempt >= self.max_retries:
-                    raise GithubFailure("endpoint_unreachable", f"{type(exc).__name__} calling {url}",
+                    raise GithubFailure("endpoint_unreachable",
+                                        f"{type(exc).__name__} calling {urlsplit(url).hostname or '?'}",
                                         stats=self.stats.as_dict()) from None
                 attempt += 1
                 self.stats.add(retries=1)
@@ -142,6 +189,13 @@ class GithubClient:
                         raise GithubFailure("rate_limited", f"budget exhausted; resets in {int(wait)}s",
                                             stats=self.stats.as_dict())
                     self._wait(wait, "rate_limit_waits")
+                continue
+            if status in REDIRECTS and method == "GET" and response.headers.get("Location"):
+                redirects += 1
+                if redirects > MAX_REDIRECTS:
+                    raise GithubFailure("unexpected_response", "too many redirects", stats=self.stats.as_dict())
+                url = urljoin(url, response.headers["Location"])
+                kwargs.pop("params", None)  # the Location carries them
                 continue
             if status == 502 and url == self.graphql:
                 raise BadGateway()

@@ -10,9 +10,10 @@ from typing import Iterator
 
 from django.core.cache import cache
 
+from discovery import endpoints
 from discovery.connectors.github import queries
 from discovery.connectors.github.auth import resolve_token
-from discovery.connectors.github.client import BadGateway, GithubClient
+from discovery.connectors.github.client import BadGateway, GithubClient, refused
 from discovery.connectors.github.errors import GithubFailure
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery import facts as k
@@ -46,7 +47,12 @@ class GithubJobScanner:
         self.job = job
         self.config = connection.config
         self.org = self.config["org"]
-        base_url = self.config.get("base_url") or "https://api.github.com"
+        try:
+            # Checked again here, not only in the API: config written through the admin or a shell must not
+            # send the token (or the App JWT, in resolve_token) anywhere the operator did not allow.
+            base_url = endpoints.github_api_base(self.config)
+        except endpoints.EndpointRefused as exc:
+            raise refused(exc, self.org) from None
         self.client = GithubClient(base_url, resolve_token(self.config, secret),
                                    etag_cache=EtagCache(connection.pk))
         self.skipped_unchanged = 0

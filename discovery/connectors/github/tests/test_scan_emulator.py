@@ -34,9 +34,10 @@ def app_key():
 
 
 @pytest.fixture
-def emulator(scenario, app_key):
+def emulator(scenario, app_key, settings):
     url, stop = start_in_thread(scenario, tokens=[TOKEN], app_id=4242, app_public_key=app_key[1],
                                 app_installed_on=["globex"])
+    settings.ROSTER_GITHUB_EMULATOR_URL = url  # the one base_url local peers mode allows (discovery.endpoints)
     yield url
     stop()
 
