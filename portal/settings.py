@@ -29,6 +29,7 @@ SHARED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_celery_beat",
 ]
 TENANT_APPS = [
@@ -44,6 +45,11 @@ TENANT_APPS = [
     "catalog",
     "ownership",
     "search",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -64,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
 ]
 
 TEMPLATES = [
@@ -117,7 +124,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Roles answer the admin's permission questions (accounts.policy); ModelBackend still signs people in.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.RoleBackend"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.RoleBackend",
+                           "allauth.account.auth_backends.AuthenticationBackend"]
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -211,3 +219,25 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("ROSTER_LOG_LEVEL", "INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }
+
+# --- Sign-in (django-allauth) ---------------------------------------------------
+# GitHub (members of the tenant's GitHub orgs) and OpenID Connect providers, configured from the environment
+# (accounts/signin/config.py: ROSTER_GITHUB_OAUTH_*, ROSTER_OIDC_*), never as SocialApp rows, so no tenant
+# needs django.contrib.sites. Who may sign in where and what they become: accounts/signin/adapter.py.
+from accounts.signin.config import socialaccount_providers  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers(os.environ, local_peers=ROSTER_LOCAL_PEERS,
+                                                  emulator_url=ROSTER_GITHUB_EMULATOR_URL)
+SOCIALACCOUNT_ADAPTER = "accounts.signin.adapter.SocialAccountAdapter"
+ACCOUNT_ADAPTER = "accounts.signin.adapter.AccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never hand a local account to a provider vouching for its email
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False  # users' provider tokens are used during sign-in only
+SOCIALACCOUNT_LOGIN_ON_GET = False  # sign-in starts with a POST (CSRF-protected), never a bare link
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "none"  # Roster sends no mail; providers vouch for addresses
+ACCOUNT_UNIQUE_EMAIL = False  # two providers may know one address; accounts are matched by provider uid only
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGIN_URL
+LOGIN_REDIRECT_URL = "/admin/"

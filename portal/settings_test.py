@@ -3,6 +3,8 @@ so a running demo and the suite never share queues or data."""
 import os
 
 os.environ.setdefault("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/1")
+# The suite runs against the local peers (moto, the GitHub emulator) on loopback.
+os.environ.setdefault("ROSTER_LOCAL_PEERS", "1")
 os.environ.setdefault("ROSTER_ENCRYPTION_KEY", "tQ2vLkWm4e6s7nQmM1m3x1m6Rr3nX9pZb4l0mJ2Jb5Q=")
 
 from portal.settings import *  # noqa: E402,F401,F403

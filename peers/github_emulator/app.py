@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from peers.scenario import ScenarioError, parse_scenario
 
-from . import graphql_api, rest
+from . import graphql_api, oauth, rest
 from .rest import DOCS, Urls, error
 from .store import Store, iso, stable_id
 
@@ -735,5 +735,6 @@ def create_app(scenario: dict[str, Any] | None = None, *, tokens: Any = None, ra
             return _json(error("Not Found", DOCS, 404), 404)
         return _json({"message": exc.name}, exc.code or 500)
 
+    oauth.register(app)  # GitHub's OAuth web flow and the /user/* endpoints sign-in calls
     return app
 
