@@ -50,6 +50,7 @@ TENANT_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.github",
     "allauth.socialaccount.providers.openid_connect",
+    "axes",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
 
@@ -71,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers a locked-out sign-in
 ]
 
 TEMPLATES = [
@@ -124,8 +126,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Roles answer the admin's permission questions (accounts.policy); ModelBackend still signs people in.
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "accounts.backends.RoleBackend",
-                           "allauth.account.auth_backends.AuthenticationBackend"]
+# Axes first: a locked-out username + address pair is refused before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend",
+                           "accounts.backends.RoleBackend", "allauth.account.auth_backends.AuthenticationBackend"]
+# Password sign-in throttling (django-axes, attempts kept in each tenant's schema): after
+# ROSTER_LOGIN_FAILURE_LIMIT failures for one username from one address, that pair waits the cool-off.
+AXES_FAILURE_LIMIT = int(env("ROSTER_LOGIN_FAILURE_LIMIT", "10"))
+AXES_COOLOFF_TIME = float(env("ROSTER_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = int(env("ROSTER_PROXY_COUNT", "0"))  # trust X-Forwarded-For only behind a proxy
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
