@@ -22,7 +22,7 @@ from discovery import workflow
 from discovery.connectors.github import queries
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery.demo import setup_tenant
-from discovery.models import ACTIVE_STATUSES, Fact, FactLink, Run
+from discovery.models import ACTIVE_STATUSES, Connection, Fact, FactLink, Run
 from peers.scenario import load_scenario
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
@@ -188,3 +188,44 @@ def test_corrections_survive_rediscovery(messy, django_db_blocker):
                 break
             time.sleep(0.5)
         assert found, hits
+
+
+def test_two_tenants_discovered_at_once_each_see_only_their_own(messy, django_db_blocker):
+    """A twin tenant connected to the same upstreams, both discoveries in flight together on the same
+    workers: each schema ends with exactly the scenario's facts, written by its own runs, none of the other's."""
+    from portal.tenancy import create_tenant
+
+    scenario, tenant = messy
+    with django_db_blocker.unblock():
+        twin = create_tenant("e2e-twin", reset=True)
+        try:
+            with tenant_context(tenant):
+                originals = [(c.provider, c.name, dict(c.config), c.get_secret()) for c in Connection.objects.all()]
+            with tenant_context(twin):
+                for provider, name, config, secret in originals:
+                    conn = Connection(workspace=Workspace.default(), provider=provider, name=name, config=config)
+                    conn.set_secret(secret)
+                    conn.save()
+            started = {}
+            for each in (tenant, twin):  # both queued before either finishes
+                with tenant_context(each), transaction.atomic():
+                    result = workflow.discover_workspace(Workspace.default(), trigger="test")
+                    started[each.name] = [r.pk for r in result["runs"]] + [result["reconcile_run"].pk]
+            deadline = time.monotonic() + 300
+            for each in (tenant, twin):
+                with tenant_context(each):
+                    while Run.objects.filter(pk__in=started[each.name], status__in=ACTIVE_STATUSES).exists():
+                        assert time.monotonic() < deadline, "discovery did not finish"
+                        time.sleep(0.3)
+            for each in (tenant, twin):
+                with tenant_context(each):
+                    finished = Run.objects.filter(pk__in=started[each.name])
+                    assert {r.status for r in finished} == {"succeeded"}, [r.failures for r in finished]
+                    aws = set(Fact.objects.filter(kind__in=k.AWS_KINDS).values_list("kind", "account", "name"))
+                    assert aws == expected_aws(scenario)
+                    own_runs = {str(pk) for pk in Run.objects.values_list("pk", flat=True)}
+                    provenance_runs = set(Fact.objects.values_list("provenance__run", flat=True))
+                    assert provenance_runs <= own_runs, provenance_runs - own_runs
+                    assert not Fact.objects.exclude(connection__in=Connection.objects.all()).exists()
+        finally:
+            twin.delete(force_drop=True)
