@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from discovery import connection_config, runs, templates, workflow
+from discovery import audit, connection_config, runs, templates, workflow
 from discovery.models import Connection, Fact, FactLink, Job, Run
 from portal.admin import ReadOnlyAdminMixin
 
@@ -89,6 +89,19 @@ class ConnectionAdmin(admin.ModelAdmin):
             return ("cloudformation_template",)
         # A connection stays what it was created as: its config and secret only make sense for that provider.
         return ("provider", *super().get_readonly_fields(request, obj))
+
+    def save_model(self, request, obj, form, change):
+        before = audit.snapshot(Connection.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        audit.connection_saved(obj, before, actor=request.user.get_username(), reason="admin")
+
+    def delete_model(self, request, obj):
+        audit.connection_deleted(obj, actor=request.user.get_username(), reason="admin")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     @admin.display(description="last run")
     def last_run(self, obj):

@@ -48,10 +48,36 @@ def parse_role_arn(value) -> RoleArn:
     return RoleArn("aws" + (match.group(1) or ""), match.group(2), path, name)
 
 
+MAX_NESTING = 32
+
+
+def storable_problem(value) -> str | None:
+    """Why a JSON value (config, secret) cannot be stored: PostgreSQL refuses NUL characters in jsonb (a 500
+    otherwise), and nesting beyond any real config would only exhaust the recursion of whatever copies,
+    compares or encodes it later. Iterative, so that the check itself cannot recurse too deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_NESTING:
+            return f"may not be nested more than {MAX_NESTING} levels deep"
+        if isinstance(item, str):
+            if "\x00" in item:
+                return "may not contain NUL characters"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                stack += [(key, depth), (child, depth + 1)]
+        elif isinstance(item, list):
+            stack += [(child, depth + 1) for child in item]
+    return None
+
+
 def clean(provider: str, config: dict) -> dict:
     """The config to store, or ConfigError listing everything wrong with it."""
     if not isinstance(config, dict):
         raise ConfigError(["config must be an object"])
+    problem = storable_problem(config)
+    if problem:
+        raise ConfigError([f"config {problem}"])
     config = dict(config)
     errors = [message for key, message in RESERVED.items() if key in config]
     if provider == "aws":

@@ -2,12 +2,14 @@
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import tokens
+from accounts.api.filters import AuditEventFilterSet
 from accounts.api.serializers import (
     AuditEventSerializer, TokenCreatedSerializer, TokenCreateSerializer, TokenSerializer, UserSerializer,
     UserUpdateSerializer,
@@ -16,6 +18,9 @@ from accounts.models import ApiToken, Profile
 from accounts.roles import set_role
 from audit.events import record
 from audit.models import AuditEvent
+
+
+REASON = serializers.CharField(max_length=500, allow_blank=True, required=False)  # no NUL: jsonb refuses it
 
 
 class MeView(APIView):
@@ -84,21 +89,19 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
         """Revoke (the record stays, for the audit trail)."""
-        tokens.revoke(self.get_object(), actor=request.user.get_username(),
-                      reason=str(request.query_params.get("reason", ""))[:500])
+        try:
+            reason = REASON.run_validation(request.query_params.get("reason", ""))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"reason": exc.detail}) from None
+        tokens.revoke(self.get_object(), actor=request.user.get_username(), reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
-
-    def get_queryset(self):
-        qs = AuditEvent.objects.all()
-        for key in ("action", "actor", "object_type", "object_id"):
-            value = self.request.query_params.get(key)
-            if value:
-                qs = qs.filter(**{key: value[:150]})
-        return qs
+    queryset = AuditEvent.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AuditEventFilterSet
 
 
 class TenantDeleteRequestSerializer(serializers.Serializer):

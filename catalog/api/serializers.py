@@ -4,7 +4,7 @@ from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 
 
 class TeamSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     service_count = serializers.IntegerField(read_only=True)
 
     class Meta:

@@ -1,5 +1,7 @@
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
@@ -7,59 +9,50 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.filters import OWNERSHIP_STATUSES, DiscoveryEventFilterSet, ServiceFilterSet
 from catalog.api.serializers import (
     CorrectionRequestSerializer, DiscoveryEventSerializer, ServiceDetailSerializer, ServiceSerializer, TeamSerializer,
 )
-from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
+from catalog.models import DiscoveryEvent, Lifecycle, Service, ServiceResource, Team, Tier
 from ownership.corrections import CorrectionError, correct
 
+# ServiceFilterSet's parameters, for the team's services (a Team view: the filter backend documents the
+# list of services itself).
 SERVICE_FILTERS = [
     OpenApiParameter("team", str, description="owner team slug"),
-    OpenApiParameter("lifecycle", str), OpenApiParameter("tier", str),
+    OpenApiParameter("lifecycle", str, enum=Lifecycle.values),
+    OpenApiParameter("tier", str, enum=Tier.values),
     OpenApiParameter("language", str, description="a language of the tech stack"),
     OpenApiParameter("confidence_min", float), OpenApiParameter("confidence_max", float),
-    OpenApiParameter("ownership_status", str, description="owned | ambiguous | unowned"),
+    OpenApiParameter("ownership_status", str, enum=[value for value, _ in OWNERSHIP_STATUSES]),
     OpenApiParameter("include_eol", bool, description="eol services are left out unless asked for"),
 ]
 
 
-def filter_services(qs, params):
-    if params.get("team"):
-        qs = qs.filter(owner__slug=params["team"])
-    if params.get("lifecycle"):
-        qs = qs.filter(lifecycle=params["lifecycle"])
-    elif params.get("include_eol") not in ("1", "true", "True"):
-        qs = qs.exclude(lifecycle="eol")
-    if params.get("tier"):
-        qs = qs.filter(tier=params["tier"])
-    if params.get("language"):
-        qs = qs.filter(tech_stack__icontains=params["language"])
-    if params.get("ownership_status"):
-        qs = qs.filter(ownership_status=params["ownership_status"])
-    if params.get("confidence_min"):
-        qs = qs.filter(confidence__gte=float(params["confidence_min"]))
-    if params.get("confidence_max"):
-        qs = qs.filter(confidence__lte=float(params["confidence_max"]))
-    return qs
+def filter_services(qs, request):
+    """``qs`` filtered by the request's ServiceFilterSet parameters; a bad value is a 400."""
+    filterset = ServiceFilterSet(request.query_params, queryset=qs, request=request)
+    if not filterset.is_valid():
+        raise translate_validation(filterset.errors)
+    return filterset.qs
 
 
 class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The catalog. PATCH applies corrections: stored, applied at once, never overwritten by discovery."""
 
     http_method_names = ["get", "patch", "head", "options"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ServiceFilterSet
 
     def get_queryset(self):
-        qs = Service.objects.filter(hidden=False).select_related("owner", "runner_up")
-        if self.action == "list":
-            qs = filter_services(qs, self.request.query_params)
-        return qs
+        return Service.objects.filter(hidden=False).select_related("owner", "runner_up")
+
+    def filter_queryset(self, queryset):
+        # The list only: a service's page, its corrections and its events find end-of-life services too.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
         return ServiceDetailSerializer if self.action in ("retrieve", "partial_update") else ServiceSerializer
-
-    @extend_schema(parameters=SERVICE_FILTERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=CorrectionRequestSerializer, responses={200: ServiceDetailSerializer})
     def partial_update(self, request, pk=None):
@@ -89,7 +82,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         body["improved_similar_services"] = sum(r["propagated"] for r in results)
         return Response(body)
 
-    @extend_schema(responses={200: DiscoveryEventSerializer(many=True)})
+    @extend_schema(responses={200: DiscoveryEventSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])
     def events(self, request, pk=None):
         page = self.paginate_queryset(DiscoveryEvent.objects.filter(service_id=self.get_object().pk))
@@ -106,8 +99,7 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def services(self, request, pk=None):
         team = self.get_object()
-        qs = filter_services(Service.objects.filter(owner=team, hidden=False).select_related("owner"),
-                             request.query_params)
+        qs = filter_services(Service.objects.filter(owner=team, hidden=False).select_related("owner"), request)
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(ServiceSerializer(page, many=True).data)
 
@@ -126,10 +118,6 @@ class ResourceServiceView(APIView):
 
 class DiscoveryEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DiscoveryEventSerializer
-
-    def get_queryset(self):
-        qs = DiscoveryEvent.objects.all()
-        for key in ("event_type", "run", "service"):
-            if self.request.query_params.get(key):
-                qs = qs.filter(**{key: self.request.query_params[key]})
-        return qs
+    queryset = DiscoveryEvent.objects.all()
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DiscoveryEventFilterSet

@@ -1,26 +1,50 @@
+import re
+from collections.abc import Mapping
+
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from discovery import runs, templates, workflow
+from discovery import audit, connection_config, runs, templates, workflow
+from discovery.api.filters import FactFilterSet, RunFilterSet
 from discovery.api.serializers import (
     ConnectionSerializer, DiscoverRequestSerializer, FactSerializer, RunDetailSerializer, RunSerializer,
 )
 from discovery.models import Connection, Fact, Run
 from portal.workspaces.models import Workspace
 
+WORKSPACE_SLUG = re.compile(r"[-\w]{1,100}")
+
 
 def current_workspace(request) -> Workspace:
     slug = request.query_params.get("workspace")
-    return get_object_or_404(Workspace, slug=slug) if slug else Workspace.default()
+    if not slug:
+        return Workspace.default()
+    if not WORKSPACE_SLUG.fullmatch(slug):  # not a slug (a NUL byte would even fail the query): no such workspace
+        raise NotFound("no such workspace")
+    return get_object_or_404(Workspace, slug=slug)
 
 
 def _selection(data: dict) -> dict:
     return {key: data[key] for key in ("accounts", "regions", "kinds", "repos") if data.get(key)}
+
+
+# What "discover" answers: 202 when something was queued, 409 when every selection was being scanned already.
+DISCOVER_RESPONSE = inline_serializer("DiscoverResponse", fields={
+    "runs": RunSerializer(many=True),
+    "reconcile_run": RunSerializer(allow_null=True),
+    "already_active": RunSerializer(many=True),
+})
+DISCOVER_RESPONSES = {202: DISCOVER_RESPONSE, 409: OpenApiResponse(DISCOVER_RESPONSE, description="already running")}
 
 
 def _discover_response(result: dict) -> Response:
@@ -33,16 +57,72 @@ def _discover_response(result: dict) -> Response:
     return Response(body, status=code)
 
 
+REASON = OpenApiParameter("reason", str, description=(
+    "Why (kept with the change in the audit trail). A `reason` field of the request body works too."))
+_REASON_FIELD = serializers.CharField(max_length=500, allow_blank=True, required=False)
+
+
+@extend_schema_view(create=extend_schema(parameters=[REASON]), update=extend_schema(parameters=[REASON]),
+                    partial_update=extend_schema(parameters=[REASON]), destroy=extend_schema(parameters=[REASON]))
 class ConnectionViewSet(viewsets.ModelViewSet):
+    """Creating, changing (its secret too) and deleting a connection is audited: discovery.audit."""
+
     serializer_class = ConnectionSerializer
+    queryset = Connection.objects.none()  # the model, for the API schema; get_queryset picks the workspace
 
     def get_queryset(self):
         return Connection.objects.filter(workspace=current_workspace(self.request))
 
-    def perform_create(self, serializer):
-        serializer.save(workspace=current_workspace(self.request))
+    def get_serializer(self, *args, **kwargs):
+        data = kwargs.get("data")
+        if isinstance(data, Mapping):
+            problems = {key: [problem] for key in ("config", "secret")
+                        if key in data and (problem := connection_config.storable_problem(data[key]))}
+            if problems:
+                raise serializers.ValidationError(problems)
+            if "reason" in data:
+                # The reason belongs to the audit trail, not to the connection: the serializer never sees it.
+                data = data.copy()
+                data.pop("reason")
+                kwargs["data"] = data
+        return super().get_serializer(*args, **kwargs)
 
-    @extend_schema(request=DiscoverRequestSerializer, responses={202: RunSerializer(many=True)})
+    def audit_reason(self) -> str:
+        """The ``reason`` query parameter, else the body's ``reason`` field; "" when neither is given."""
+        value = self.request.query_params.get("reason")
+        data = self.request.data
+        if not value and isinstance(data, Mapping):
+            value = data.get("reason")
+        if value in (None, ""):
+            return ""
+        try:
+            return _REASON_FIELD.run_validation(value)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"reason": exc.detail}) from None
+
+    def _actor(self) -> str:
+        return self.request.user.get_username()
+
+    def perform_create(self, serializer):
+        reason = self.audit_reason()
+        with transaction.atomic():
+            conn = serializer.save(workspace=current_workspace(self.request))
+            audit.connection_saved(conn, None, actor=self._actor(), reason=reason)
+
+    def perform_update(self, serializer):
+        reason = self.audit_reason()
+        before = audit.snapshot(serializer.instance)
+        with transaction.atomic():
+            conn = serializer.save()
+            audit.connection_saved(conn, before, actor=self._actor(), reason=reason)
+
+    def perform_destroy(self, instance):
+        reason = self.audit_reason()
+        with transaction.atomic():
+            audit.connection_deleted(instance, actor=self._actor(), reason=reason)
+            instance.delete()
+
+    @extend_schema(request=DiscoverRequestSerializer, responses=DISCOVER_RESPONSES)
     @action(detail=True, methods=["post"])
     def discover(self, request, pk=None):
         """Run discovery of this connection now (then reconcile the workspace)."""
@@ -63,7 +143,8 @@ class ConnectionViewSet(viewsets.ModelViewSet):
         page = self.paginate_queryset(conn.runs.all())
         return self.get_paginated_response(RunSerializer(page, many=True).data)
 
-    @extend_schema(responses={(200, "text/yaml"): str})
+    @extend_schema(responses={(200, "text/yaml"): OpenApiResponse(OpenApiTypes.OBJECT, description=(
+        "a CloudFormation template (YAML)"))})
     @action(detail=True, methods=["get"], url_path="cloudformation-template")
     def cloudformation_template(self, request, pk=None):
         """The read-only IAM role template for this AWS connection, prefilled with its ExternalId."""
@@ -74,12 +155,12 @@ class ConnectionViewSet(viewsets.ModelViewSet):
 
 
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Run.objects.none()  # the model, for the API schema; get_queryset picks the workspace
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RunFilterSet
+
     def get_queryset(self):
-        qs = Run.objects.filter(workspace=current_workspace(self.request)).select_related("connection")
-        for key in ("status", "kind", "connection"):
-            if self.request.query_params.get(key):
-                qs = qs.filter(**{key: self.request.query_params[key]})
-        return qs
+        return Run.objects.filter(workspace=current_workspace(self.request)).select_related("connection")
 
     def get_serializer_class(self):
         return RunDetailSerializer if self.action == "retrieve" else RunSerializer
@@ -98,7 +179,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
 class DiscoveryViewSet(viewsets.ViewSet):
     """Workspace-wide "Discover now": every connection's scan, then reconcile, infer and index."""
 
-    @extend_schema(request=DiscoverRequestSerializer, responses={202: RunSerializer(many=True)})
+    @extend_schema(request=DiscoverRequestSerializer, responses=DISCOVER_RESPONSES)
     @action(detail=False, methods=["post"])
     def run(self, request):
         payload = DiscoverRequestSerializer(data=request.data)
@@ -113,10 +194,9 @@ class DiscoveryViewSet(viewsets.ViewSet):
 
 class FactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = FactSerializer
+    queryset = Fact.objects.none()  # the model, for the API schema; get_queryset picks the workspace
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = FactFilterSet
 
     def get_queryset(self):
-        qs = Fact.objects.filter(workspace=current_workspace(self.request)).order_by("kind", "name")
-        for key in ("kind", "connection", "account", "region"):
-            if self.request.query_params.get(key):
-                qs = qs.filter(**{key: self.request.query_params[key]})
-        return qs
+        return Fact.objects.filter(workspace=current_workspace(self.request)).order_by("kind", "name")

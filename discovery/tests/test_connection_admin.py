@@ -56,3 +56,22 @@ def test_add_form_generates_an_external_id(operator, workspace):
     assert response.status_code == 302, response.content.decode()[:2000]
     conn = Connection.objects.get(name="added")
     assert conn.external_id.startswith("roster-") and "external_id" not in conn.config
+
+
+def test_admin_changes_are_audit_events_without_the_secret(operator):
+    from audit.models import AuditEvent
+
+    conn = GithubConnectionFactory()
+    response = change(operator, conn, config=json.dumps({**conn.config, "include_archived": True}),
+                      secret_token="ghp_replacedREPLACED0123456789")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    events = {e.action: e for e in AuditEvent.objects.filter(object_id=str(conn.pk))}
+    assert set(events) >= {"connection.updated", "connection.secret_changed"}
+    assert events["connection.updated"].actor == "conn-operator"
+    assert "ghp_replaced" not in json.dumps([e.data for e in events.values()])
+
+
+def test_a_nul_in_the_admins_json_config_is_a_form_error_not_a_server_error(operator):
+    conn = ConnectionFactory()
+    response = change(operator, conn, config=json.dumps({**conn.config, "note": "a\x00b"}))
+    assert response.status_code == 200 and "NUL" in response.content.decode()

@@ -1,0 +1,47 @@
+"""Query filters of the catalog API (django-filter): a bad value is a 400 naming the parameter, never a 500."""
+from django_filters import rest_framework as filters
+
+from catalog.models import DiscoveryEvent, Lifecycle, Service, Tier
+
+OWNERSHIP_STATUSES = [("owned", "owned"), ("ambiguous", "ambiguous"), ("unowned", "unowned")]
+
+
+class ServiceFilterSet(filters.FilterSet):
+    """End-of-life services are left out unless ``lifecycle=eol`` (or another lifecycle) or ``include_eol``."""
+
+    team = filters.CharFilter(field_name="owner__slug", max_length=100, help_text="owner team slug")
+    lifecycle = filters.ChoiceFilter(choices=Lifecycle.choices)
+    tier = filters.ChoiceFilter(choices=Tier.choices)
+    # icontains on the JSON text of the list: "python" matches ["Python", "Go"]
+    language = filters.CharFilter(field_name="tech_stack", lookup_expr="icontains", max_length=100,
+                                  help_text="a language of the tech stack")
+    confidence_min = filters.NumberFilter(field_name="confidence", lookup_expr="gte")
+    confidence_max = filters.NumberFilter(field_name="confidence", lookup_expr="lte")
+    ownership_status = filters.ChoiceFilter(choices=OWNERSHIP_STATUSES)
+    include_eol = filters.BooleanFilter(method="filter_include_eol",
+                                        help_text="eol services are left out unless asked for")
+
+    class Meta:
+        model = Service
+        fields = ["team", "lifecycle", "tier", "language", "confidence_min", "confidence_max", "ownership_status",
+                  "include_eol"]
+
+    def filter_include_eol(self, queryset, name, value: bool):
+        return queryset  # applied in filter_queryset: it depends on lifecycle too
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        if not data.get("lifecycle") and not data.get("include_eol"):
+            queryset = queryset.exclude(lifecycle=Lifecycle.EOL)
+        return queryset
+
+
+class DiscoveryEventFilterSet(filters.FilterSet):
+    event_type = filters.ChoiceFilter(choices=DiscoveryEvent.Type.choices)
+    run = filters.UUIDFilter(field_name="run")
+    service = filters.UUIDFilter(field_name="service")
+
+    class Meta:
+        model = DiscoveryEvent
+        fields = ["event_type", "run", "service"]
