@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
@@ -103,10 +104,17 @@ class ConnectionAdmin(admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
+    def get_queryset(self, request):
+        # The newest run's status and time in the same query as the connections (no query per row).
+        newest = Run.objects.filter(connection=OuterRef("pk")).order_by("-created_at")
+        return super().get_queryset(request).annotate(last_run_status=Subquery(newest.values("status")[:1]),
+                                                      last_run_at=Subquery(newest.values("created_at")[:1]))
+
     @admin.display(description="last run")
     def last_run(self, obj):
-        run = obj.runs.order_by("-created_at").first()
-        return f"{run.status} {run.created_at:%Y-%m-%d %H:%M}" if run else "-"
+        if not getattr(obj, "last_run_at", None):
+            return "-"
+        return f"{obj.last_run_status} {obj.last_run_at:%Y-%m-%d %H:%M}"
 
     @admin.display(description="CloudFormation template")
     def cloudformation_template(self, obj):

@@ -93,7 +93,8 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TeamSerializer
 
     def get_queryset(self):
-        return Team.objects.annotate(service_count=Count("services", filter=Q(services__hidden=False)))
+        return Team.objects.select_related("parent").annotate(
+            service_count=Count("services", filter=Q(services__hidden=False)))
 
     @extend_schema(parameters=SERVICE_FILTERS, responses={200: ServiceSerializer(many=True)})
     @action(detail=True, methods=["get"])
