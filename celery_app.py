@@ -21,3 +21,20 @@ app.autodiscover_tasks(["discovery", "catalog", "search", "audit"])
 app.conf.beat_schedule = {
     "discovery-watchdog": {"task": "discovery.watchdog", "schedule": 60.0, "options": {"queue": "discovery"}},
 }
+
+# Logs: mask credential-shaped text in every record this process logs (web, worker, beat, commands) and in
+# the final output of the handlers Celery installs in workers and beat (it replaces the root handlers Django
+# configured, and the task logger has its own). Imported here, after `app` exists: portal imports this module.
+from celery.signals import after_setup_logger, after_setup_task_logger  # noqa: E402
+
+from portal.logging import install_record_redaction, redact_handlers  # noqa: E402
+
+install_record_redaction()
+
+
+@after_setup_logger.connect(weak=False)
+@after_setup_task_logger.connect(weak=False)
+def _redact_celery_logs(logger=None, **kwargs):
+    install_record_redaction()
+    redact_handlers(logger)
+    redact_handlers()  # and whatever else is configured by now (Django's LOGGING handlers included)

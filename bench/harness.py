@@ -15,7 +15,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-os.environ.setdefault("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/2")
+from portal.env import read_run_env, redis_url_with_db  # noqa: E402
+
+# Redis db 2 of the local Redis, with its password (.run/env).
+os.environ.setdefault("ROSTER_REDIS_URL", redis_url_with_db(
+    read_run_env().get("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/0"), 2))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 for key, value in (("AWS_ACCESS_KEY_ID", "roster-local"), ("AWS_SECRET_ACCESS_KEY", "roster-local"),
                    ("AWS_DEFAULT_REGION", "us-east-1")):

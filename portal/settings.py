@@ -227,7 +227,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    # Masks the whole formatted line, tracebacks included (the filter alone sees the message only).
+    "formatters": {"redacted": {"class": "portal.logging.RedactingFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "redacted"}},
     "root": {"handlers": ["console"], "level": env("ROSTER_LOG_LEVEL", "INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }

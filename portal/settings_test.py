@@ -2,7 +2,12 @@
 so a running demo and the suite never share queues or data."""
 import os
 
-os.environ.setdefault("ROSTER_REDIS_URL", "redis://127.0.0.1:63799/1")
+from portal.env import read_run_env, redis_url_with_db
+
+# Redis db 1 on the server (and with the password) that the environment or .run/env names; the Celery
+# workers the suite starts inherit this URL.
+os.environ["ROSTER_REDIS_URL"] = redis_url_with_db(
+    os.environ.get("ROSTER_REDIS_URL") or read_run_env().get("ROSTER_REDIS_URL") or "redis://127.0.0.1:63799/0", 1)
 # The suite runs against the local peers (moto, the GitHub emulator) on loopback.
 os.environ.setdefault("ROSTER_LOCAL_PEERS", "1")
 os.environ.setdefault("ROSTER_ENCRYPTION_KEY", "tQ2vLkWm4e6s7nQmM1m3x1m6Rr3nX9pZb4l0mJ2Jb5Q=")

@@ -16,17 +16,20 @@ echo
 $PY manage.py discover "$TENANT" --wait
 echo
 $PY manage.py catalog_summary "$TENANT" --scenario "$SCENARIO"
-TOKEN="$($PY manage.py api_token "$TENANT" admin --staff)"
-$PY manage.py shell -c "
+TOKEN="$($PY manage.py api_token "$TENANT" admin --role admin)"
+# The admin's password: generated once, kept in .run/admin.password (0600), never a well-known one.
+[ -s .run/admin.password ] || (umask 077 && $PY -c "import secrets; print(secrets.token_urlsafe(12))" > .run/admin.password)
+ROSTER_DEMO_PASSWORD="$(cat .run/admin.password)" $PY manage.py shell -c "
+import os
 from portal.tenancy import tenant_scope
 from django.contrib.auth import get_user_model
 with tenant_scope('$TENANT'):
-    u = get_user_model().objects.get(username='admin'); u.set_password('admin'); u.save()
+    u = get_user_model().objects.get(username='admin'); u.set_password(os.environ['ROSTER_DEMO_PASSWORD']); u.save()
 " >/dev/null
 PORT="${PORT:-8000}"
 cat <<MSG
 
-  Admin:  http://$TENANT.localhost:$PORT/admin/   (admin / admin)
+  Admin:  http://$TENANT.localhost:$PORT/admin/   (admin / $(cat .run/admin.password))
   API:    curl -H "Authorization: Token $TOKEN" http://$TENANT.localhost:$PORT/api/v1/services/
   Docs:   http://$TENANT.localhost:$PORT/api/v1/docs/
   Rescan: .venv/bin/python manage.py discover $TENANT --wait

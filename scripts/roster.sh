@@ -14,7 +14,15 @@ MOTO_PORT="${ROSTER_MOTO_PORT:-45010}"
 GITHUB_PORT="${ROSTER_GITHUB_PORT:-45011}"
 PORT="${PORT:-8000}"
 WORKERS="${ROSTER_WORKERS:-2}"
-mkdir -p "$RUN/log"
+# .run holds the keys and the local services' passwords: only its owner may enter it (as root, the
+# PostgreSQL server still gets into .run/pg through CAP_DAC_READ_SEARCH, see pg_user_run). Private files
+# are created under umask 077, so they are never readable by others, not even for a moment.
+(umask 077; mkdir -p "$RUN/log")
+if [ "$(id -u)" != 0 ] || command -v setpriv >/dev/null 2>&1; then
+  chmod 700 "$RUN"
+else
+  chmod 711 "$RUN"  # runuser gives no capability: the postgres user needs to traverse (never to list)
+fi
 
 log() { printf '\033[1m[roster]\033[0m %s\n' "$*" >&2; }
 
@@ -48,12 +56,14 @@ python_env() {
   fi
   local stamp="$VENV/.requirements.sha"
   local want
-  want="$(cat "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)"
+  # Runtime and development pins (the local stack runs the peers and the suite, so it needs both).
+  want="$(cat "$ROOT/requirements/base.txt" "$ROOT/requirements/dev.txt" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    log "installing Python dependencies (requirements.txt)"
+    log "installing Python dependencies (requirements/base.txt, requirements/dev.txt)"
     # (grep drops a machine-wide pip.conf's notes about absent local indexes; real errors still show)
     "$PY" -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored: it is neither" || true
-    "$PY" -m pip install -q -r "$ROOT/requirements.txt" 2>&1 | grep -v "is ignored: it is neither" || true
+    "$PY" -m pip install -q -r "$ROOT/requirements/base.txt" -r "$ROOT/requirements/dev.txt" 2>&1 \
+      | grep -v "is ignored: it is neither" || true
     "$PY" -c "import django, celery, django_tenants" || { log "Python dependencies failed to install"; exit 1; }
     echo "$want" > "$stamp"
   fi
@@ -85,33 +95,91 @@ pg_user_run() {
   fi
 }
 
+# new_secret FILE: a random password (hex: safe in URLs, pgpass and redis.conf) in FILE, mode 0600,
+# unless FILE already holds one.
+new_secret() {
+  if [ ! -s "$1" ]; then
+    (umask 077; python3 -c 'import secrets; print(secrets.token_hex(24))' > "$1.tmp" && mv -f "$1.tmp" "$1")
+  fi
+  chmod 600 "$1"
+}
+
+# Every psql/createdb here (and anyone who sets PGPASSFILE=.run/pgpass) authenticates from this file.
+export PGPASSFILE="$RUN/pgpass"
+write_pgpass() {
+  (umask 077; printf '*:%s:*:roster:%s\n' "$PG_PORT" "$(cat "$RUN/pg.password")" > "$RUN/pgpass.tmp" \
+    && mv -f "$RUN/pgpass.tmp" "$RUN/pgpass")
+}
+
+# No connection is trusted: over TCP (127.0.0.1 only) and the socket in .run/pg, the password is asked (SCRAM).
+write_pg_hba() {
+  local hba="$RUN/pg/data/pg_hba.conf"
+  (umask 077; cat > "$hba.new" <<HBA
+# Written by scripts/roster.sh: every connection proves the roster password (.run/pg.password), none is trusted.
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 scram-sha-256
+host    all       all   127.0.0.1/32  scram-sha-256
+HBA
+  )
+  [ "$(id -u)" = 0 ] && chown postgres "$hba.new"
+  mv -f "$hba.new" "$hba"
+}
+
+pg_hba_trusts() { grep -Eq '^[[:space:]]*[^#[:space:]].*[[:space:]]trust([[:space:]]|$)' "$RUN/pg/data/pg_hba.conf"; }
+
+# A cluster made by an older roster.sh trusts every local connection: give roster its password (sent on
+# psql's stdin, never on a command line) and require it from now on. Connections already open keep working.
+migrate_pg_auth() {
+  local bin="$1"
+  log "PostgreSQL in .run/pg trusted local connections: setting the roster password, requiring scram-sha-256"
+  { echo "SET password_encryption = 'scram-sha-256';"
+    printf "ALTER ROLE roster PASSWORD '%s';\n" "$(cat "$RUN/pg.password")"
+  } | "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U roster -d postgres -qAtX -v ON_ERROR_STOP=1 -f - >/dev/null
+  write_pg_hba
+  pg_user_run "$bin/pg_ctl" -D "$RUN/pg/data" reload >/dev/null
+}
+
 start_postgres() {
   local bin; bin="$(pg_bin)"
   local data="$RUN/pg/data"
+  if [ -f "$data/PG_VERSION" ] && [ ! -s "$RUN/pg.password" ] && ! pg_hba_trusts; then
+    log ".run/pg asks for a password but .run/pg.password is gone: 'make stop', remove .run/pg (the local data) and start again"
+    exit 1
+  fi
+  new_secret "$RUN/pg.password"
+  write_pgpass
   if [ ! -f "$data/PG_VERSION" ]; then
     log "initialising PostgreSQL in .run/pg"
-    mkdir -p "$RUN/pg"
-    [ "$(id -u)" = 0 ] && { pg_user_run true; chown -R postgres "$RUN/pg"; chmod 755 "$RUN"; }
-    pg_user_run "$bin/initdb" -D "$data" -U roster --auth=trust -E UTF8 --locale=C >"$RUN/log/initdb.log"
+    (umask 077; mkdir -p "$RUN/pg")
+    # initdb reads the superuser's password from a file; this copy belongs to the server's user and goes away.
+    (umask 077; cp "$RUN/pg.password" "$RUN/pg/initdb.pw")
+    [ "$(id -u)" = 0 ] && { pg_user_run true; chown -R postgres "$RUN/pg"; }
+    pg_user_run "$bin/initdb" -D "$data" -U roster --auth=scram-sha-256 --pwfile="$RUN/pg/initdb.pw" \
+      -E UTF8 --locale=C >"$RUN/log/initdb.log" || { rm -f "$RUN/pg/initdb.pw"; exit 1; }
+    rm -f "$RUN/pg/initdb.pw"
     cat >> "$data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$RUN/pg'
+password_encryption = 'scram-sha-256'
 max_connections = 200
 shared_buffers = 256MB
 fsync = off
 synchronous_commit = off
 full_page_writes = off
 CONF
+    write_pg_hba
   fi
-  if pg_user_run "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
-  [ "$(id -u)" = 0 ] && chown -R postgres "$RUN/pg"
-  log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  pg_user_run "$bin/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 60 start >/dev/null
-  cp "$data/postmaster.pid" "$RUN/postgres.pid" 2>/dev/null || true
+  if ! pg_user_run "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
+    [ "$(id -u)" = 0 ] && chown -R postgres "$RUN/pg"
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    pg_user_run "$bin/pg_ctl" -D "$data" -l "$RUN/pg/postgres.log" -w -t 60 start >/dev/null 9>&-
+    cp "$data/postmaster.pid" "$RUN/postgres.pid" 2>/dev/null || true
+  fi
+  if pg_hba_trusts; then migrate_pg_auth "$bin"; fi
   for db in roster; do
-    "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U roster -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
-      || "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U roster "$db"
+    "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U roster -d postgres -wtAXc "SELECT 1 FROM pg_database WHERE datname='$db'" | grep -q 1 \
+      || "$bin/createdb" -w -h 127.0.0.1 -p "$PG_PORT" -U roster "$db"
   done
 }
 
@@ -125,11 +193,39 @@ stop_postgres() {
   rm -f "$RUN/postgres.pid"
 }
 
+# Redis asks for a password (requirepass). It reaches redis-server through .run/redis.conf (0600), never a
+# command line; clients get it in ROSTER_REDIS_URL (.run/env).
+write_redis_conf() {
+  (umask 077; cat > "$RUN/redis.conf.tmp" <<CONF
+# Written by scripts/roster.sh from .run/redis.password.
+bind 127.0.0.1
+protected-mode yes
+port $REDIS_PORT
+requirepass $(cat "$RUN/redis.password")
+daemonize yes
+pidfile $RUN/redis.pid
+dir $RUN
+save ""
+appendonly no
+logfile $RUN/log/redis.log
+CONF
+  mv -f "$RUN/redis.conf.tmp" "$RUN/redis.conf")
+}
+
 start_redis() {
-  if [ -f "$RUN/redis.pid" ] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null; then return 0; fi
+  new_secret "$RUN/redis.password"
+  write_redis_conf
+  if [ -f "$RUN/redis.pid" ] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null; then
+    # Started by an older roster.sh without a password: require it now, no restart (open connections stay).
+    if [ "$(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ]; then
+      log "Redis on 127.0.0.1:$REDIS_PORT had no password: requiring .run/redis.password from now on"
+      printf 'CONFIG SET requirepass %s\n' "$(cat "$RUN/redis.password")" \
+        | redis-cli -h 127.0.0.1 -p "$REDIS_PORT" >/dev/null
+    fi
+    return 0
+  fi
   log "starting Redis on 127.0.0.1:$REDIS_PORT"
-  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes --pidfile "$RUN/redis.pid" \
-    --dir "$RUN" --save "" --appendonly no --logfile "$RUN/log/redis.log"
+  redis-server "$RUN/redis.conf" 9>&-
   for _ in $(seq 50); do [ -f "$RUN/redis.pid" ] && break; sleep 0.1; done
 }
 
@@ -163,18 +259,27 @@ wait_http() {  # wait_http URL NAME
 }
 
 write_env() {
-  [ -f "$RUN/secret.key" ] || "$PY" -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > "$RUN/secret.key"
-  [ -f "$RUN/django.key" ] || "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" > "$RUN/django.key"
+  if [ ! -s "$RUN/secret.key" ]; then
+    (umask 077; "$PY" -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" > "$RUN/secret.key")
+  fi
+  if [ ! -s "$RUN/django.key" ]; then
+    (umask 077; "$PY" -c "import secrets; print(secrets.token_urlsafe(50))" > "$RUN/django.key")
+  fi
   chmod 600 "$RUN/secret.key" "$RUN/django.key"
-  cat > "$RUN/env" <<ENV
-# Written by scripts/roster.sh; read by manage.py, celery_app.py and the web server.
+  new_secret "$RUN/pg.password"
+  new_secret "$RUN/redis.password"
+  # Written whole and then renamed: a process reading .run/env meanwhile sees the old or the new file.
+  (umask 077; cat > "$RUN/env.tmp" <<ENV
+# Written by scripts/roster.sh; read by manage.py, celery_app.py and the web server. Private (0600).
 ROSTER_DB_HOST=127.0.0.1
 ROSTER_DB_PORT=$PG_PORT
 ROSTER_DB_USER=roster
+ROSTER_DB_PASSWORD=$(cat "$RUN/pg.password")
 ROSTER_DB_NAME=roster
-ROSTER_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+ROSTER_REDIS_URL=redis://:$(cat "$RUN/redis.password")@127.0.0.1:$REDIS_PORT/0
 ROSTER_ENCRYPTION_KEY=$(cat "$RUN/secret.key")
 ROSTER_SECRET_KEY=$(cat "$RUN/django.key")
+ROSTER_LOCAL_PEERS=1
 ROSTER_AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 ROSTER_GITHUB_EMULATOR_URL=http://127.0.0.1:$GITHUB_PORT
 ROSTER_DEBUG=1
@@ -182,11 +287,19 @@ AWS_ACCESS_KEY_ID=roster-local
 AWS_SECRET_ACCESS_KEY=roster-local
 AWS_DEFAULT_REGION=us-east-1
 ENV
+  mv -f "$RUN/env.tmp" "$RUN/env")
 }
 
 cmd_setup() { install_system_packages; python_env; node_env; }
 
-cmd_services() { cmd_setup; start_postgres; start_redis; }
+# The services and the .run/env that reaches them (its passwords are the ones the services ask for). One
+# roster.sh at a time (several `make test` may start together): the lock is fd 9, which the servers do not keep.
+cmd_services() {
+  cmd_setup
+  if command -v flock >/dev/null 2>&1; then exec 9>"$RUN/services.lock"; flock 9; fi
+  start_postgres; start_redis; write_env
+  exec 9>&-
+}
 
 cmd_peers() {
   start_bg moto "$PY" -m peers.moto_server --port "$MOTO_PORT"
@@ -211,7 +324,7 @@ cmd_web() {
 }
 
 cmd_up() {
-  cmd_services; write_env; cmd_peers; cmd_migrate; cmd_workers; cmd_web
+  cmd_services; cmd_peers; cmd_migrate; cmd_workers; cmd_web
   log "Roster is up: http://localhost:$PORT/  (tenants at http://<tenant>.localhost:$PORT/admin/ and /api/v1/)"
 }
 

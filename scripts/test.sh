@@ -10,8 +10,8 @@ pg_was_up=0; redis_was_up=0
 [ -f "$RUN/pg/data/postmaster.pid" ] && pg_was_up=1
 [ -f "$RUN/redis.pid" ] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null && redis_was_up=1
 
+# (also writes .run/env: the database and Redis passwords the suite and its workers connect with)
 scripts/roster.sh services
-[ -f "$RUN/env" ] || scripts/roster.sh env
 
 cleanup() {
   if [ "$pg_was_up$redis_was_up" = "00" ]; then scripts/roster.sh stop; fi
