@@ -1,0 +1,88 @@
+"""REST: an organization's repositories, one repository, its languages, topics and commits."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+
+from .. import rest
+from ..rest import DOCS, error
+from ..state import Identity
+from ..store import iso
+from ..web import emulator, not_found, paginate, rest_route, urls
+
+bp = Blueprint("repos", __name__)
+
+
+def find_repo(owner: str, name: str) -> tuple[Any, Any]:
+    store = emulator().store
+    return store.org(owner), store.repo(owner, name)
+
+
+@rest_route(bp, "/orgs/<org>/repos")
+def org_repos(identity: Identity, org: str):
+    o = emulator().store.org(org)
+    if o is None:
+        return not_found(f"{DOCS}/repos/repos#list-organization-repositories")
+    kind = request.args.get("type", "all")
+    keep = {"all": lambda r: True, "member": lambda r: True, "public": lambda r: not r.private,
+            "private": lambda r: r.private, "forks": lambda r: r.fork, "sources": lambda r: not r.fork}
+    if kind not in keep:
+        return 422, error("Validation Failed", f"{DOCS}/repos/repos#list-organization-repositories", 422), {}
+    items = [r for r in o.repos.values() if keep[kind](r)]
+    sort = request.args.get("sort", "created")
+    direction = request.args.get("direction", "asc" if sort == "full_name" else "desc")
+    keys = {"created": lambda r: (r.created_at, r.index), "updated": lambda r: (r.updated_at, r.index),
+            "pushed": lambda r: (r.pushed_at or "", r.index), "full_name": lambda r: r.full_name.lower()}
+    items.sort(key=keys.get(sort, keys["created"]), reverse=direction == "desc")
+    page, headers = paginate(items)
+    return 200, [rest.minimal_repo(r, o, urls()) for r in page], headers
+
+
+@rest_route(bp, "/repos/<owner>/<name>")
+def get_repo(identity: Identity, owner: str, name: str):
+    o, r = find_repo(owner, name)
+    return (200, rest.full_repo(r, o, urls()), {}) if r else not_found(f"{DOCS}/repos/repos#get-a-repository")
+
+
+@rest_route(bp, "/repos/<owner>/<name>/languages")
+def repo_languages(identity: Identity, owner: str, name: str):
+    o, r = find_repo(owner, name)
+    return (200, dict(r.languages), {}) if r else not_found(f"{DOCS}/repos/repos#list-repository-languages")
+
+
+@rest_route(bp, "/repos/<owner>/<name>/topics")
+def repo_topics(identity: Identity, owner: str, name: str):
+    o, r = find_repo(owner, name)
+    return (200, {"names": list(r.topics)}, {}) if r else not_found(f"{DOCS}/repos/repos#get-all-repository-topics")
+
+
+@rest_route(bp, "/repos/<owner>/<name>/commits")
+def repo_commits(identity: Identity, owner: str, name: str):
+    doc = f"{DOCS}/commits/commits#list-commits"
+    o, r = find_repo(owner, name)
+    if r is None:
+        return not_found(doc)
+    if not r.commits:
+        return 409, error("Git Repository is empty.", doc, 409), {}
+    sha = request.args.get("sha")
+    if sha and sha != r.default_branch and not r.commits[0].oid.startswith(sha):
+        return 404, error(f"No commit found for SHA: {sha}", doc, 404), {}
+    indexed = list(enumerate(r.commits))
+    for arg, keep in (("since", lambda c, v: c.date >= v), ("until", lambda c, v: c.date <= v)):
+        if request.args.get(arg):
+            try:
+                value = iso(request.args[arg]) or ""
+            except ValueError:
+                return 400, error(f"Invalid time: {request.args[arg]}", doc, 400), {}
+            indexed = [(i, c) for i, c in indexed if keep(c, value)]
+    if request.args.get("author"):
+        who = request.args["author"].lower()
+        indexed = [(i, c) for i, c in indexed if who in ((c.author or "").lower(), c.email.lower())]
+    if request.args.get("path") and r.entry(request.args["path"]) is None:
+        indexed = []  # which commits touched a path is unknown; a path that does not exist has none
+    page, headers = paginate(indexed)
+    users = emulator().store.users
+    body = [rest.commit(r, c, r.commits[i + 1] if i + 1 < len(r.commits) else None, users, urls())
+            for i, c in page]
+    return 200, body, headers
