@@ -1,0 +1,72 @@
+"""``reconcile()``: the steps in order, from facts and links to identified, corrected, fingerprinted drafts."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from catalog import naming
+from catalog.identity import match_existing
+from catalog.reconcile.attachments import attach
+from catalog.reconcile.classify import infrastructure_module
+from catalog.reconcile.drafts import DraftBuilder, aliases_for, make_names_unique
+from catalog.reconcile.grouping import merge_related, merge_units
+from catalog.reconcile.owners import OwnerInference, team_directory
+from catalog.reconcile.repositories import Repositories
+from catalog.reconcile.repository_links import link_repositories
+from catalog.reconcile.resource_index import ResourceIndex
+from catalog.reconcile.types import FactView, LinkView, ReconcileResult
+from catalog.reconcile.units import UnitFinder
+from ownership.propagation import apply_corrections
+
+
+def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, corrections: Iterable[dict] = (),
+              existing: Iterable[dict] = ()) -> ReconcileResult:
+    excluded: list[dict[str, Any]] = []
+    ix = ResourceIndex(facts, links)
+    directory = team_directory(ix)
+    repos = Repositories(ix, excluded)           # first: their names are known service names
+    finder = UnitFinder(ix, repos, excluded)
+    data_stacks = finder.find()
+    groups = merge_units(finder.units)
+    attach(groups, data_stacks, ix, directory, excluded)
+    link_repositories(groups, ix, repos)
+    groups = merge_related(groups, directory)
+    builder = DraftBuilder(repos, OwnerInference(ix, repos, directory))
+    drafts = [builder.service(g) for g in groups]
+    linked = {g.repo for g in groups if g.repo}
+    for repo_id, repo in repos.repos.items():
+        if repo_id in linked:
+            continue
+        if infrastructure_module(repo):
+            excluded.append({"external_id": repo_id, "kind": repo.kind, "name": repo.name,
+                             "reason": "infrastructure_module"})
+        else:
+            drafts.append(builder.component(repo_id))
+    make_names_unique(drafts)
+    existing = list(existing)
+    if existing:
+        matches = match_existing(drafts, existing)
+        by_id = {e["id"]: e for e in existing}
+        names = {d.name for d in drafts}
+        for d in drafts:
+            if d.key in matches:
+                d.existing_id = matches[d.key]
+                old = by_id[d.existing_id]
+                # keep the name people know and remember the new one (unless another entry now has it)
+                if old.get("name") and old["name"] != d.name and old["name"] not in names:
+                    names.add(old["name"])
+                    d.aliases = aliases_for(old["name"], d.aliases + [d.name])
+                    d.name = old["name"]
+                    d.display_name = naming.display_name(d.name)
+    before = {d.key: d.name for d in drafts}
+    drafts = apply_corrections(drafts, list(corrections))
+    applied = sum(1 for d in drafts if d.corrected_fields)
+    for key in sorted(set(before) - {d.key for d in drafts}):  # "not a service" or merged into another
+        excluded.append({"external_id": key, "kind": "service", "name": before[key], "reason": "correction"})
+    drafts.sort(key=lambda d: d.key)
+    for d in drafts:
+        d.compute_fingerprint()
+    excluded = sorted(excluded, key=lambda e: (e["reason"], e["kind"], e["name"]))
+    stats = {"facts": len(ix.by_id), "units": len(finder.units), "services": sum(d.entry_type == "service" for d in drafts),
+             "components": sum(d.entry_type == "component" for d in drafts), "excluded": len(excluded),
+             "corrections_applied": applied}
+    return ReconcileResult(services=drafts, excluded=excluded, stats=stats)
