@@ -12,10 +12,11 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = {
     "discovery.*": {"queue": "discovery"},
     "catalog.*": {"queue": "catalog"},
+    "ownership.*": {"queue": "catalog"},
     "search.*": {"queue": "catalog"},
 }
 app.conf.task_default_queue = "default"
-app.autodiscover_tasks(["discovery", "catalog", "search", "audit"])
+app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit"])
 
 # Beat: the watchdog runs in every tenant schema (tenant-schemas-celery's scheduler fans it out).
 app.conf.beat_schedule = {

@@ -1,20 +1,25 @@
 """Persist a reconcile result: teams, services, their resources and repository, with discovery events.
 
-Identity is stable (catalog.identity.match_existing), only services whose fingerprint changed are
-rewritten, and corrections (Service.locked_fields) always win over what discovery inferred.
+A draft is the entry reconcile matched it to (``draft.existing_id``: catalog.identity), only services
+whose fingerprint changed are rewritten, and corrections (Service.locked_fields) always win over what
+discovery found. The owner is not written here: ownership infers it in the next step of the discovery,
+from what ``apply`` hands over through ``owners_to_infer``.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+from django.dispatch import Signal
 from django.utils import timezone
 
-from catalog.identity import match_existing
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from discovery import facts as kinds
 
-# Fields a correction can lock, and how they map onto the model.
-LOCKABLE = ("owner", "repo", "name", "lifecycle", "tier")
+# Sent by apply() inside its transaction, for the ownership step that follows reconcile (ownership
+# connects to it; catalog does not import who listens). Keyword arguments, all data: run_id; inputs,
+# {service id: what reconcile saw about its owner} for the services rewritten; seen, the ids of the
+# services found unchanged; directory, the team directory's arguments (or None).
+owners_to_infer = Signal()
 
 
 def sync_teams(facts, links) -> dict[str, Team]:
@@ -54,26 +59,18 @@ def existing_inputs() -> list[dict]:
     ]
 
 
-def _ownership(draft) -> dict:
-    own = getattr(draft, "ownership", None)
-    get = (lambda k, d=None: getattr(own, k, d)) if own is not None else (lambda k, d=None: getattr(draft, k, d))
-    return {
-        "owner": get("owner") if own is not None else get("owner"),
-        "confidence": float(get("confidence", 0.0) if own is not None else (get("owner_confidence", 0.0) or 0.0)),
-        "status": get("status", "unowned") if own is not None else get("ownership_status", "unowned"),
-        "source": get("source", "") if own is not None else get("owner_source", ""),
-        "runner_up": get("runner_up"),
-        "runner_up_score": float(get("runner_up_score", 0.0) or 0.0),
-        "candidates": get("candidates", []) if own is not None else get("owner_candidates", []),
-    }
-
-
-def _team(slug: str | None, teams: dict[str, Team]) -> Team | None:
-    if not slug:
-        return None
-    if slug not in teams:
-        teams[slug] = Team.objects.create(slug=slug, name=slug.replace("-", " ").title(), source="inferred")
-    return teams[slug]
+def owner_evidence(draft) -> dict:
+    """What the ownership step needs about a draft's owner, as data: the evidence reconcile gathered
+    (``draft.owner_evidence``), or, while reconcile still scores owners itself, the owner it inferred."""
+    evidence = getattr(draft, "owner_evidence", None)
+    if evidence is not None:
+        return evidence
+    return {"inferred": {
+        "owner": draft.owner, "confidence": float(draft.owner_confidence or 0.0),
+        "status": draft.ownership_status or "unowned", "source": draft.owner_source or "",
+        "runner_up": draft.runner_up, "runner_up_score": float(draft.runner_up_score or 0.0),
+        "candidates": list(draft.owner_candidates or []),
+    }}
 
 
 def _unique_name(name: str, service_id, taken: dict[str, object]) -> str:
@@ -86,13 +83,12 @@ def _unique_name(name: str, service_id, taken: dict[str, object]) -> str:
 def apply(result, *, run) -> dict:
     """Write drafts onto services. Returns stats and the ids of services no draft claimed (unseen_ids)."""
     now = timezone.now()
-    teams = {t.slug: t for t in Team.objects.all()}
     services = {s.pk: s for s in Service.objects.all()}
     drafts = list(result.services)
-    mapping = match_existing(drafts, existing_inputs())
+    mapping = {d.key: d.existing_id for d in drafts if d.existing_id is not None}
     taken = {s.name: s.pk for s in services.values()}
-    stats = {"services_created": 0, "services_updated": 0, "services_unchanged": 0, "owned": 0, "ambiguous": 0,
-             "unowned": 0}
+    stats = {"services_created": 0, "services_updated": 0, "services_unchanged": 0}
+    owners: dict = {}
 
     # Merge corrections redirect every draft of the merged service into its target.
     grouped: dict[object, list] = defaultdict(list)
@@ -126,10 +122,8 @@ def apply(result, *, run) -> dict:
             service.missed_scans, service.last_seen_at = 0, now
             unchanged.append(service.pk)
             stats["services_unchanged"] += 1
-            _count_ownership(stats, service.ownership_status)
             continue
         before = _snapshot(service) if not created else None
-        own = _ownership(draft)
         locked = dict(service.locked_fields or {})
         name = locked.get("name") or (service.name if not created else draft.name)
         service.name = _unique_name(name, service.pk, taken)
@@ -161,7 +155,6 @@ def apply(result, *, run) -> dict:
             service.lifecycle = "production"  # seen again: alive
         if "tier" in locked:
             service.tier = locked["tier"]
-        _apply_owner(service, own, locked, teams)
         service.fingerprint = fingerprint
         service.locked_fields = locked
         service.missed_scans, service.last_seen_at = 0, now
@@ -174,48 +167,26 @@ def apply(result, *, run) -> dict:
             update_conflicts=True, unique_fields=["external_id"],
             update_fields=["service", "kind", "name", "account", "region", "rule", "confidence"],
         )
-        # (service.save() above queues its search re-index for after the commit: search.signals)
-        _events(service, before, run, own)
+        _events(service, before, run, getattr(draft, "owner", None) if created else None)
+        owners[service.pk] = owner_evidence(draft)
         stats["services_created" if created else "services_updated"] += 1
-        _count_ownership(stats, service.ownership_status)
     # Seen again, nothing to rewrite: one UPDATE for all of them rather than one per service.
     Service.objects.filter(pk__in=unchanged).update(missed_scans=0, last_seen_at=now)
+    owners_to_infer.send(sender=Service, run_id=run.pk, inputs=owners, seen=unchanged,
+                         directory=getattr(result, "directory", None))
     stats["services"] = len(grouped)
     stats["unseen_ids"] = [pk for pk, s in services.items() if pk not in claimed_ids and not s.merged_into_id
                            and not (s.locked_fields or {}).get("resources")]
     return stats
 
 
-def _count_ownership(stats, status):
-    stats[status if status in ("owned", "ambiguous", "unowned") else "unowned"] += 1
-
-
-def _apply_owner(service: Service, own: dict, locked: dict, teams: dict[str, Team]) -> None:
-    if "owner" in locked:
-        service.owner = _team(locked["owner"], teams)
-        service.owner_confidence, service.ownership_status, service.owner_source = 1.0, "owned", "user_correction"
-    elif locked.get("owner_propagated") and own["confidence"] < float(locked["owner_propagated"]["confidence"]):
-        prop = locked["owner_propagated"]
-        service.owner = _team(prop["team"], teams)
-        service.owner_confidence, service.ownership_status = float(prop["confidence"]), "owned"
-        service.owner_source = "correction_propagated"
-    else:
-        service.owner = _team(own["owner"], teams) if own["status"] != "unowned" else None
-        service.owner_confidence = round(own["confidence"], 3)
-        service.ownership_status = own["status"]
-        service.owner_source = own["source"] or ""
-    service.runner_up = _team(own["runner_up"], teams) if own["runner_up"] else None
-    service.runner_up_score = round(own["runner_up_score"], 3)
-    service.owner_candidates = list(own["candidates"] or [])[:10]
-
-
 def _snapshot(service: Service) -> dict:
-    return {"owner": service.owner.slug if service.owner_id else None, "repo": service.repo or None,
-            "name": service.name, "lifecycle": service.lifecycle, "owner_confidence": service.owner_confidence,
+    return {"repo": service.repo or None, "name": service.name, "lifecycle": service.lifecycle,
             "resources": service.resources.count()}
 
 
-def _events(service: Service, before: dict | None, run, own: dict) -> None:
+def _events(service: Service, before: dict | None, run, owner: str | None) -> None:
+    """What changed, for the discovery events (the owner's changes are the ownership step's)."""
     after = _snapshot(service)
     rows = []
 
@@ -224,16 +195,11 @@ def _events(service: Service, before: dict | None, run, own: dict) -> None:
                                    field=field, old_value=old, new_value=new, confidence=confidence, reason=reason))
 
     if before is None:
-        add("service_created", new={"name": after["name"], "repo": after["repo"], "owner": after["owner"]},
+        add("service_created", new={"name": after["name"], "repo": after["repo"], "owner": owner},
             confidence=service.confidence, reason="; ".join(sorted({e.get("rule", "") for e in service.evidence}))[:500])
         if after["repo"]:
             add("repo_linked", "repo", None, after["repo"], service.repo_confidence, service.repo_rule)
-        if after["owner"]:
-            add("ownership_changed", "owner", None, after["owner"], service.owner_confidence, service.owner_source)
     else:
-        if before["owner"] != after["owner"]:
-            add("ownership_changed", "owner", before["owner"], after["owner"], service.owner_confidence,
-                service.owner_source)
         if before["repo"] != after["repo"]:
             if before["repo"]:
                 add("repo_unlinked", "repo", before["repo"], None, None, "no longer matched")

@@ -2,7 +2,8 @@
 
 Status: queued -> running -> succeeded | partial | failed | cancelled. A failed job makes the run
 partial, not failed, unless every job failed. Counters move with F() updates so parallel jobs can't
-lose each other's increments.
+lose each other's increments. A reconcile run is one unit of work done in steps by the apps after
+discovery (catalog, ownership, search); catalog closes it with finish_reconcile_run.
 """
 from __future__ import annotations
 
@@ -119,6 +120,28 @@ def finish_run(run: Run) -> Run:
     events.record("run.finished", actor="worker", obj=run, workspace_id=run.workspace_id, status=run.status,
                   kind=run.kind, connection=str(run.connection_id or ""), succeeded=run.succeeded, failed=run.failed,
                   facts=stats.get("facts", 0))
+    return run
+
+
+def record_stats(run: Run, stats: dict) -> None:
+    """What a step of a run found so far (reconcile: what changed), while the run goes on."""
+    Run.objects.filter(pk=run.pk).update(stats=stats)
+    run.stats = stats
+
+
+def finish_reconcile_run(run: Run, *, status: str, stats: dict, failures: list | tuple = ()) -> Run:
+    """Give a reconcile run (one unit of work: its steps) its final status, once: a run already over
+    (cancelled, or finished by a duplicate message) keeps its outcome and gets no second audit event."""
+    ok = status == RunStatus.SUCCEEDED
+    now = timezone.now()
+    if not Run.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(
+            status=status, stats=stats, failures=list(failures), finished_at=now, processed=1, succeeded=int(ok),
+            failed=int(not ok)):
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    events.record("run.finished", actor="worker", obj=run, workspace_id=run.workspace_id, status=run.status,
+                  kind=run.kind, **{k: v for k, v in stats.items() if isinstance(v, (int, float))})
     return run
 
 

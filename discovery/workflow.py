@@ -1,7 +1,8 @@
 """Trigger discovery and build its Celery canvas.
 
 One chord per trigger: a group with one task per job (of every run triggered together), and a
-callback that finishes those runs and then reconciles, infers ownership and indexes the workspace.
+callback (``discovery.finish_runs``) that finishes those runs and hands the reconcile run to catalog by
+task name; catalog chains ownership inference and indexing after it (``catalog.tasks``).
 Messages carry ids only: tenant schema, workspace, run, job.
 """
 from __future__ import annotations

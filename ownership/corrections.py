@@ -1,13 +1,31 @@
-"""Apply a person's correction: store it (who, when, old, new, reason), apply it at once, lock it against
-discovery, and let it teach inference by propagating to similar services."""
+"""Corrections, the one place for their rules: what a person fixed wins over what discovery inferred.
+
+``correct`` stores a correction (who, when, old, new, reason), applies it at once and locks the field
+(``Service.locked_fields``). Catalog's reconcile keeps locked catalog fields (name, repo, lifecycle, tier,
+split resources, merges) when it persists; the owner is this app's: ``effective_owner`` decides it at
+every discovery, from the inferred owner and the locks. An owner correction teaches inference:
+``propagate_owner`` gives the corrected team to similar services (``similar_services``: the same specific
+first name word, an owner-tag value or a repository topic) at ``PROPAGATED_CONFIDENCE``, remembered as the
+``owner_propagated`` lock, which holds until inference is at least as sure of another owner.
+
+Vocabulary: the fields of ``Correction.Field``; owner sources ``user_correction`` and
+``correction_propagated``; locks ``owner``, ``owner_propagated`` plus the corrected field names.
+"""
 from __future__ import annotations
+
+import uuid
+from typing import Iterable
 
 from django.db import transaction
 
 from audit import events
+from catalog import naming as N
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from ownership.models import Correction
 
+USER_CORRECTION = "user_correction"
+CORRECTION_PROPAGATED = "correction_propagated"
+PROPAGATED_CONFIDENCE = 0.85
 VALID_LIFECYCLES = ("production", "staging", "experimental", "deprecated", "eol")
 VALID_TIERS = ("critical", "standard", "experimental")
 
@@ -52,7 +70,7 @@ def _owner(service, value, *, user, reason):
     similar = similar_to(service)  # the pattern of the service as it was, before the correction
     service.owner = team
     service.owner_confidence, service.ownership_status = 1.0, ("owned" if team else "unowned")
-    service.owner_source = "user_correction"
+    service.owner_source = USER_CORRECTION
     _lock(service, "owner", value or None)
     service.save()
     correction = _record(service, "owner", old, value, user=user, reason=reason)
@@ -63,40 +81,102 @@ def _owner(service, value, *, user, reason):
 
 
 def similar_to(service: Service) -> list[Service]:
-    from ownership.propagation import similar_services
-
     candidates = list(Service.objects.exclude(pk=service.pk).filter(hidden=False).select_related("owner"))
     return similar_services(service, candidates)
 
 
 def propagate_owner(service: Service, team: Team, correction: Correction, similar: list[Service]) -> int:
-    """Similar services (same name pattern, per ownership.propagation) take the corrected owner at 0.85,
-    unless a person corrected them directly. Returns how many services improved."""
+    """Similar services take the corrected owner at ``PROPAGATED_CONFIDENCE``, unless a person corrected
+    them directly. Returns how many services improved."""
     improved = 0
     for other in similar:
         locked = other.locked_fields or {}
         if "owner" in locked:
             continue
-        if other.owner_id == team.pk and other.owner_confidence >= 0.85:
+        if other.owner_id == team.pk and other.owner_confidence >= PROPAGATED_CONFIDENCE:
             continue
         old = other.owner.slug if other.owner_id else None
-        other.locked_fields = {**locked, "owner_propagated": {"team": team.slug, "confidence": 0.85,
+        other.locked_fields = {**locked, "owner_propagated": {"team": team.slug, "confidence": PROPAGATED_CONFIDENCE,
                                                              "correction": correction.pk}}
-        other.owner, other.owner_confidence, other.ownership_status = team, 0.85, "owned"
-        other.owner_source = "correction_propagated"
+        other.owner, other.owner_confidence, other.ownership_status = team, PROPAGATED_CONFIDENCE, "owned"
+        other.owner_source = CORRECTION_PROPAGATED
         other.save()
         DiscoveryEvent.objects.create(service=other, service_name=other.name, event_type="ownership_changed",
-                                      field="owner", old_value=old, new_value=team.slug, confidence=0.85,
+                                      field="owner", old_value=old, new_value=team.slug,
+                                      confidence=PROPAGATED_CONFIDENCE,
                                       reason=f"propagated from the correction of {service.name}")
         improved += 1
     return improved
+
+
+# --- similar services -------------------------------------------------------------------------------------
+# words and topics too common to say two services belong together
+_GENERIC = frozenset({"api", "app", "svc", "service", "web", "aws", "lambda", "the", "new", "old", "core", "main",
+                      "data", "platform", "internal", "legacy", "common", "shared", "prod", "staging", "dev", "test",
+                      "backend", "frontend", "microservice", "microservices", "serverless", "docker", "kubernetes",
+                      "terraform", "python", "java", "go", "golang", "typescript", "javascript", "node", "nodejs",
+                      "ruby", "kotlin", "rust", "php", "csharp", "dotnet", "library", "website", "infrastructure"})
+
+
+def _first_word(name: str) -> str | None:
+    words = N.words(name)
+    if len(words) < 2:
+        return None
+    first = N.singular(words[0])
+    return first if len(first) >= 3 and first not in _GENERIC else None
+
+
+def _patterns(service) -> dict[str, set[str]]:
+    return {"first_word": {w for w in [_first_word(service.name)] if w},
+            "topic": {str(t).lower() for t in getattr(service, "tags", None) or [] if t and str(t).lower() not in _GENERIC},
+            "tag_value": {str(v).lower() for v in getattr(service, "owner_tags", None) or [] if v}}
+
+
+def similarity(source, other, owner: str | None = None) -> str | None:
+    """Why ``other`` looks like ``source`` (the pattern they share), or None."""
+    mine, theirs = _patterns(source), _patterns(other)
+    if mine["first_word"] & theirs["first_word"]:
+        return f"name starts with '{next(iter(mine['first_word']))}-' like {source.name}"
+    shared = mine["tag_value"] & theirs["tag_value"]
+    if shared:
+        return f"owner tag '{sorted(shared)[0]}' like {source.name}"
+    shared = mine["topic"] & theirs["topic"] - {str(owner or "").lower()}
+    if shared:
+        return f"repository topic '{sorted(shared)[0]}' like {source.name}"
+    return None
+
+
+def similar_services(source, candidates: Iterable) -> list:
+    """Services (anything with ``name``, ``tags`` and optionally ``owner_tags``) that share a pattern with
+    ``source``, in name order."""
+    owner = getattr(getattr(source, "owner", None), "slug", None) or getattr(source, "owner", None)
+    return sorted((c for c in candidates if c is not source and similarity(source, c, owner)), key=lambda c: c.name)
+
+
+# --- the owner at every discovery ---------------------------------------------------------------------------
+
+
+def effective_owner(inferred: dict, locked: dict) -> tuple[str | None, float, str, str]:
+    """``(team slug, confidence, status, source)`` of a service: its owner correction, else a propagated
+    owner inference is less sure of, else what inference found (``inferred``: owner, confidence, status,
+    source)."""
+    if "owner" in locked:
+        owner = locked["owner"] or None
+        return owner, 1.0, ("owned" if owner else "unowned"), USER_CORRECTION
+    propagated = locked.get("owner_propagated")
+    confidence = float(inferred.get("confidence") or 0.0)
+    if propagated and confidence < float(propagated["confidence"]):
+        return propagated["team"], float(propagated["confidence"]), "owned", CORRECTION_PROPAGATED
+    status = inferred.get("status") or "unowned"
+    owner = inferred.get("owner") if status != "unowned" else None
+    return owner, round(confidence, 3), status, inferred.get("source") or ""
 
 
 def _repo(service, value, *, user, reason):
     old = service.repo or None
     service.repo = value or ""
     service.repo_url = f"https://github.com/{value}" if value else ""
-    service.repo_confidence, service.repo_rule = 1.0, "user_correction"
+    service.repo_confidence, service.repo_rule = 1.0, USER_CORRECTION
     _lock(service, "repo", value or None)
     service.save()
     return {"correction": _record(service, "repo", old, value, user=user, reason=reason), "propagated": 0,
@@ -174,7 +254,7 @@ def _split(service, value, *, user, reason):
         key=f"split:{service.key}:{value['name']}", name=value["name"], display_name=value["name"],
         owner=service.owner, owner_confidence=service.owner_confidence, ownership_status=service.ownership_status,
         owner_source=service.owner_source, lifecycle=service.lifecycle, confidence=1.0,
-        locked_fields={"resources": list(value["resources"]), "name": value["name"]}, sources=["user_correction"],
+        locked_fields={"resources": list(value["resources"]), "name": value["name"]}, sources=[USER_CORRECTION],
     )
     moving.update(service=new)
     correction = _record(service, "split", None, value, user=user, reason=reason)
@@ -182,8 +262,6 @@ def _split(service, value, *, user, reason):
 
 
 def _is_uuid(value) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(value))
         return True

@@ -1,4 +1,5 @@
-"""Corrections: what a person changed in the catalog. Applied at once, never overwritten by discovery."""
+"""Corrections (what a person changed in the catalog: applied at once, never overwritten by discovery), and
+what the ownership step of a discovery reads: the evidence catalog handed over for each service."""
 from django.db import models
 
 
@@ -28,3 +29,25 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.field} of {self.service_name} by {self.user}"
+
+
+class OwnershipInput(models.Model):
+    """What catalog saw about who owns a service when a discovery last persisted it: the input of the
+    ownership step (``ownership.inference``). One row per service, replaced whenever discovery rewrites it."""
+
+    service = models.OneToOneField("catalog.Service", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    run_id = models.UUIDField(db_index=True)  # the reconcile run that last claimed the service
+    evidence = models.JSONField(default=dict)
+    inferred = models.JSONField(null=True, blank=True)  # what the step last inferred from it (None: not yet)
+    updated_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"ownership input of {self.service_id}"
+
+
+class TeamDirectoryInput(models.Model):
+    """The GitHub teams and members a reconcile run saw, to resolve owner names against (the latest run's)."""
+
+    run_id = models.UUIDField(primary_key=True)
+    data = models.JSONField(default=dict)  # TeamDirectory's arguments: teams, members, memberships
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -37,7 +37,9 @@ support), so tags alone never claim more than ~0.65.
 Users map to their *most specific* teams: membership of a parent team that only repeats a child
 team's membership (GitHub lists child members on the parent) is ignored. Team names are matched
 in their common spellings (``@acme/payments``, ``Payments``, ``payments-team``, ``team-payments``,
-``payments-legacy``, a member's login or e-mail).
+``payments-legacy``, a member's login or e-mail) by ``catalog.naming.TeamDirectory``.
+
+Pure: ``ownership.inference`` turns what reconcile saw into signals and runs it as a discovery's step.
 """
 from __future__ import annotations
 
@@ -45,6 +47,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
+
+# Team names -> team slugs is catalog's (reconcile needs it too). tag_votes and owner_tag_values are
+# named here only for catalog.reconcile, which reads them as S.* until it imports catalog.naming itself.
+from catalog.naming import TeamDirectory, owner_tag_values, tag_votes  # noqa: F401
 
 WEIGHTS = {"codeowners": 0.40, "catalog_info": 0.40, "commits": 0.25, "tags": 0.20, "permissions": 0.15}
 # Ties between candidates are broken by the strongest signal a team holds, in this order.
@@ -56,141 +62,6 @@ UNKNOWN_TEAM_CREDIT = 0.5
 UNOWNED_BELOW = 0.50
 AMBIGUOUS_WITHIN = 0.10
 FULL_SUPPORT = 0.65
-
-# Tag keys that name an owner, compared lowercase with separators removed.
-OWNER_TAG_KEYS = ("team", "owningteam", "ownerteam", "teamname", "teamowner", "githubteam", "squad",
-                  "owner", "ownedby", "owners", "techowner", "technicalowner", "group", "maintainer",
-                  "maintainers", "maintainedby")
-_KEY_CLEAN = re.compile(r"[^a-z0-9]")
-_TEAM_NOISE = ("team", "squad", "group", "the", "legacy", "old", "former")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-
-
-def owner_tag_values(tags: dict[str, str]) -> list[str]:
-    """Values of the owner-like tags of one resource, most specific key first."""
-    found: dict[str, str] = {}
-    for key, value in (tags or {}).items():
-        k = _KEY_CLEAN.sub("", key.lower())
-        if k in OWNER_TAG_KEYS and value and str(value).strip():
-            found.setdefault(k, str(value).strip())
-    return [found[k] for k in OWNER_TAG_KEYS if k in found]
-
-
-class TeamDirectory:
-    """GitHub teams and members of the organization(s), and how free-text owner names map to them."""
-
-    def __init__(self, teams: Iterable[dict[str, Any]] = (), members: Iterable[dict[str, Any]] = (),
-                 memberships: Iterable[tuple[str, str]] = ()):
-        """``teams``: {"slug", "name", "parent", "members"}; ``members``: {"login", "email", "name"};
-        ``memberships``: extra (login, team slug) pairs (from member_of links)."""
-        self.teams: dict[str, dict[str, Any]] = {}
-        self._by_key: dict[str, str] = {}
-        for team in teams:
-            slug = team["slug"]
-            self.teams[slug] = team
-        for slug, team in self.teams.items():
-            for key in (slug, _slug(team.get("name") or ""), self._compact(slug), self._compact(team.get("name") or "")):
-                if key:
-                    self._by_key.setdefault(key, slug)
-            stripped = self._strip_noise(slug)
-            if stripped:
-                self._by_key.setdefault(stripped, slug)
-                self._by_key.setdefault(self._compact(stripped), slug)
-        raw: dict[str, set[str]] = defaultdict(set)
-        for slug, team in self.teams.items():
-            for login in team.get("members") or ():
-                raw[login.lower()].add(slug)
-        for login, slug in memberships:
-            if slug in self.teams:
-                raw[login.lower()].add(slug)
-        self.user_teams = {login: self._most_specific(slugs) for login, slugs in raw.items()}
-        self.email_login = {str(m["email"]).lower(): m["login"].lower() for m in members if m.get("email")}
-        self.logins = {m["login"].lower() for m in members} | set(raw)
-
-    @staticmethod
-    def _compact(value: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", value.lower())
-
-    @staticmethod
-    def _strip_noise(value: str) -> str:
-        parts = [p for p in _slug(value).split("-") if p]
-        while len(parts) > 1 and parts[-1] in _TEAM_NOISE:
-            parts.pop()
-        while len(parts) > 1 and parts[0] in _TEAM_NOISE:
-            parts.pop(0)
-        return "-".join(parts)
-
-    def ancestors(self, slug: str) -> set[str]:
-        seen: set[str] = set()
-        parent = (self.teams.get(slug) or {}).get("parent")
-        while parent and parent not in seen:
-            seen.add(parent)
-            parent = (self.teams.get(parent) or {}).get("parent")
-        return seen
-
-    def _most_specific(self, slugs: set[str]) -> tuple[str, ...]:
-        inherited = set().union(*(self.ancestors(s) for s in slugs)) if slugs else set()
-        return tuple(sorted(slugs - inherited))
-
-    def is_known(self, team: str) -> bool:
-        """A GitHub team (everything counts as known when we see no GitHub teams at all)."""
-        return not self.teams or team in self.teams
-
-    def teams_of_user(self, login: str) -> tuple[str, ...]:
-        return self.user_teams.get(login.lower().lstrip("@"), ())
-
-    def team_for(self, value: str) -> str | None:
-        """The GitHub team a team-ish name refers to ("@acme/payments", "Payments", "payments-team")."""
-        v = value.strip().lower()
-        for prefix in ("group:", "team:"):
-            if v.startswith(prefix):
-                v = v[len(prefix):]
-        v = v.lstrip("@")
-        if "/" in v:
-            v = v.rsplit("/", 1)[1]
-        for key in (v, _slug(v), self._compact(v), self._strip_noise(v), self._compact(self._strip_noise(v))):
-            if key and key in self._by_key:
-                return self._by_key[key]
-        return None
-
-    def resolve(self, value: str, *, keep_unknown: bool) -> tuple[str, ...]:
-        """Team slugs an owner reference names: a team, a user (their teams) or an email.
-
-        With ``keep_unknown`` a name that matches no GitHub team or person is kept as a slug
-        (a tag or catalog-info may name a team that has no GitHub team)."""
-        value = str(value or "").strip()
-        if not value:
-            return ()
-        lowered = value.lower()
-        if lowered.startswith("user:"):
-            login = lowered[5:].rsplit("/", 1)[-1]
-            return self.teams_of_user(login)
-        if _EMAIL.match(lowered):
-            login = self.email_login.get(lowered)
-            if login:
-                return self.teams_of_user(login)
-            team = self.team_for(lowered.split("@", 1)[0])
-            return (team,) if team else ()
-        if lowered.startswith("@") and "/" not in lowered:
-            login = lowered[1:]
-            if login in self.user_teams or login in self.logins:
-                return self.teams_of_user(login)
-            team = self.team_for(login)
-            return (team,) if team else ()
-        team = self.team_for(value)
-        if team:
-            return (team,)
-        bare = lowered.rsplit("/", 1)[-1].split(":")[-1]
-        if bare in self.user_teams:
-            return self.user_teams[bare]
-        if keep_unknown or not self.teams:
-            slug = self._strip_noise(bare)
-            return (slug,) if slug else ()
-        return ()
 
 
 @dataclass
@@ -325,19 +196,6 @@ def codeowner_shares(rules: list[dict[str, Any]], directory: TeamDirectory,
     if not rule:  # path rules alone say less about the service as a whole
         shares = {t: v * 0.5 for t, v in shares.items()}
     return dict(shares), owners_seen
-
-
-def tag_votes(resource_tags: Iterable[dict[str, str]], directory: TeamDirectory) -> dict[str, float]:
-    votes: dict[str, float] = defaultdict(float)
-    for tags in resource_tags:
-        teams: list[str] = []
-        for value in owner_tag_values(tags):
-            for team in directory.resolve(value, keep_unknown=True):
-                if team not in teams:
-                    teams.append(team)
-        for team in teams:
-            votes[team] += 1.0 / len(teams)
-    return dict(votes)
 
 
 def commit_votes(commit_authors: dict[str, int], directory: TeamDirectory) -> dict[str, float]:

@@ -6,7 +6,9 @@ class SearchConfig(AppConfig):
 
     def ready(self):
         from portal.signals import tenant_deleting
+        from search.signals import connect_signals
 
+        connect_signals()  # re-index catalog changes after they commit
         tenant_deleting.connect(_drop_tenant_index, dispatch_uid="search-drop-tenant-index")
 
 

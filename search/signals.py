@@ -1,4 +1,5 @@
-"""Re-index after catalog changes commit. ``catalog.signals`` calls ``connect_signals()`` once.
+"""Re-index after catalog changes commit. Search connects these receivers itself (``SearchConfig.ready``):
+catalog does not know who indexes it.
 
 Each change enqueues a task carrying ids only (schema name + object id) from ``transaction.on_commit``,
 so a rolled-back change is never indexed and the worker reads committed data. The schema is captured

@@ -1,4 +1,5 @@
-"""Persisting reconcile results: identity, minimal rewrites, corrections, staleness and the API."""
+"""Persisting reconcile results (and the ownership step after it): identity, minimal rewrites, corrections,
+staleness and the API."""
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,8 @@ from catalog.models import DiscoveryEvent, RetirementHold, Service, ServiceResou
 from catalog.reconcile import reconcile
 from catalog.simulate import facts_from_scenario
 from discovery.models import Run
-from ownership.corrections import correct
+from ownership import inference
+from ownership.corrections import correct, similar_services
 from peers.scenario import load_scenario
 
 SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "sample-messy.yaml"
@@ -28,10 +30,12 @@ def run(workspace):
 
 
 def persist(inputs, run, facts=None):
+    """Reconcile and persist, then the ownership step, as a discovery does (catalog.actions, ownership.tasks)."""
     facts_, links = inputs
     facts_ = facts if facts is not None else facts_
     sync.sync_teams(facts_, links)
     stats = sync.apply(reconcile(facts_, links, existing=sync.existing_inputs()), run=run)
+    stats["owners"] = inference.infer(run.pk)
     return stats
 
 
@@ -73,8 +77,6 @@ def test_corrections_are_never_overwritten(inputs, run):
 
 def test_owner_correction_propagates_to_similar_services(inputs, run):
     persist(inputs, run)
-    from ownership.propagation import similar_services
-
     source = Service.objects.get(name="upload-worker")
     similar = similar_services(source, list(Service.objects.exclude(pk=source.pk)))
     same_prefix = set(Service.objects.filter(name__startswith="upload-").exclude(pk=source.pk))

@@ -8,6 +8,7 @@ import yaml
 from catalog.accuracy import default_scenarios
 from catalog.reconcile import reconcile
 from catalog.simulate import facts_from_scenario
+from ownership.inference import infer_drafts
 from peers.scenario import load_scenario, parse_scenario
 
 PROD, STAGING = "111111111111", "222222222222"
@@ -63,19 +64,22 @@ def test_a_stack_is_one_service_and_its_database_and_queue_are_resources_not_ser
     result = run(sc)
     assert [d.name for d in result.services] == ["ledger"]
     ledger = result.services[0]
+    owner = infer_drafts(result)[ledger.key]  # what the ownership step infers from reconcile's evidence
     assert kinds(ledger) == [("cloudformation_stack", "ledger-prod"), ("cloudwatch_alarm", "ledger-5xx"),
                              ("ecr_repository", "ledger"), ("ecs_service", "ledger"), ("rds_instance", "ledger-db"),
                              ("sqs_queue", "ledger-events")]
     assert ledger.health == "degraded"
-    assert ledger.owner == "payments" and ledger.ownership_status == "owned"
+    assert owner["owner"] == "payments" and owner["status"] == "owned"
     assert {e["rule"] for e in ledger.evidence} >= {"cloudformation_stack", "alarm_target", "ecs_image"}
 
 
 def test_infrastructure_without_a_repository_is_still_a_service():
     sc = company(prod={"lambdas": [{"name": "cert-rotator", "tags": {"team": "sre", "service": "cert-rotator"}}]},
                  teams=[{"slug": "sre", "members": []}])
-    (svc,) = run(sc).services
-    assert (svc.name, svc.repo, svc.owner, svc.entry_type) == ("cert-rotator", None, "sre", "service")
+    result = run(sc)
+    (svc,) = result.services
+    assert (svc.name, svc.repo, infer_drafts(result)[svc.key]["owner"], svc.entry_type) == (
+        "cert-rotator", None, "sre", "service")
     assert svc.resources[0].rule == "tagged_resource_group" and svc.resources[0].confidence == 0.80
 
 
@@ -179,8 +183,9 @@ def test_resources_tagged_with_their_stack_belong_to_it_even_when_the_listing_mi
                        "lambdas": [{"name": "billing-handler"}],
                        "apis": [{"name": "billing-http", "type": "HTTP",
                                  "tags": {"aws:cloudformation:stack-name": "billing-prod", "team": "finance"}}]})
-    (svc,) = run(sc).services
-    assert ("apigateway_http_api", "billing-http") in kinds(svc) and svc.owner == "finance"
+    result = run(sc)
+    (svc,) = result.services
+    assert ("apigateway_http_api", "billing-http") in kinds(svc) and infer_drafts(result)[svc.key]["owner"] == "finance"
 
 
 def test_a_stack_holding_only_data_joins_the_service_of_its_name_and_never_stands_alone():
@@ -261,8 +266,9 @@ def test_catalog_info_names_lifecycle_and_type_are_used():
     info = ("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: risk-indexer\n  description: Indexes risk.\n"
             "spec:\n  type: website\n  lifecycle: experimental\n  owner: group:risk\n  system: risk-platform\n")
     sc = company(repos=[repo("risk-indexer-svc", files={"catalog-info.yaml": info})], teams=[{"slug": "risk"}])
-    (svc,) = run(sc).services
-    assert (svc.name, svc.component_type, svc.lifecycle, svc.system, svc.owner) == (
+    result = run(sc)
+    (svc,) = result.services
+    assert (svc.name, svc.component_type, svc.lifecycle, svc.system, infer_drafts(result)[svc.key]["owner"]) == (
         "risk-indexer", "website", "experimental", "risk-platform", "risk")
     assert svc.description == "Indexes risk."
 

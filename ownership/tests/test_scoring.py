@@ -1,10 +1,10 @@
 """The ownership model: signals, weights, normalization over available signals, status."""
 import pytest
 
+from catalog.naming import TeamDirectory, owner_tag_values, tag_votes
 from catalog.tests.test_reconcile import company, run
-from ownership.scoring import (
-    OwnerSignals, TeamDirectory, codeowner_shares, commit_votes, owner_tag_values, score_owners, tag_votes,
-)
+from ownership.inference import infer_drafts
+from ownership.scoring import OwnerSignals, codeowner_shares, commit_votes, score_owners
 
 DIRECTORY = TeamDirectory(
     teams=[{"slug": "engineering", "name": "Engineering", "parent": None, "members": ["alice", "bob", "carol", "dan"]},
@@ -119,8 +119,9 @@ def test_tags_copied_from_a_stack_vote_once_and_a_resource_own_tag_counts():
                        "ecs_clusters": [{"name": "prod", "services": [{"name": "push-indexer", "tags": {"team": "messaging"}}]}],
                        "rds_instances": [{"id": "push-indexer-db", "tags": {"team": "messaging"}}]},
                  teams=[{"slug": "messaging"}, {"slug": "logistics"}])
-    (svc,) = run(sc).services
-    assert svc.owner == "messaging" and svc.owner_tags == ["logistics", "messaging"]
+    (owner,) = infer_drafts(run(sc)).values()
+    assert owner["owner"] == "messaging"  # two resources tagged messaging against one stack tagged logistics
+    assert {c["team"]: c["signals"]["tags"] for c in owner["candidates"]} == {"messaging": 0.6667, "logistics": 0.3333}
 
 
 def test_owner_only_through_commits_and_team_permissions_end_to_end():
@@ -129,9 +130,9 @@ def test_owner_only_through_commits_and_team_permissions_end_to_end():
     sc = company(repos=[repo], members=[{"login": "alice"}, {"login": "carol"}],
                  teams=[{"slug": "identity", "members": ["carol"], "repos": {"session-hub-web": "admin"}},
                         {"slug": "payments", "members": ["alice"], "repos": {"session-hub-web": "triage"}}])
-    (svc,) = run(sc).services
-    assert (svc.owner, svc.ownership_status) == ("identity", "owned")
-    assert [c["team"] for c in svc.owner_candidates] == ["identity", "payments"]
+    (owner,) = infer_drafts(run(sc)).values()
+    assert (owner["owner"], owner["status"]) == ("identity", "owned")
+    assert [c["team"] for c in owner["candidates"]] == ["identity", "payments"]
 
 
 def test_tag_votes_split_a_resource_between_two_named_teams():

@@ -1,0 +1,207 @@
+"""The ownership step of a discovery: who owns each service catalog has just persisted.
+
+Catalog hands over, as data, what it saw about each service it rewrote (``catalog.sync.owners_to_infer``,
+stored here by ``store_inputs`` in the same transaction as the services). The step (``infer``, run by
+the ``ownership.infer_workspace`` task after reconcile) reads those rows back, scores the owner with the
+ownership model (``ownership.scoring``), lets corrections win (``ownership.corrections.effective_owner``)
+and writes the owner fields of the service, with an ``ownership_changed`` discovery event when the
+owner changes. Nothing else writes a service's owner during a discovery.
+
+What catalog hands over for one service (``OwnershipInput.evidence``), either
+
+- ``{"signals": {...}, "confidence": {...}}``: the raw evidence, scored here against the team directory
+  of the same run (``TeamDirectoryInput``):
+
+  - ``signals.repo``: the repository's fact id or null; ``signals.codeowners``: ``{"path", "rules"}``,
+    the CODEOWNERS rules of that repository's file, or null; ``signals.folder_keys``: name keys of the
+    service (a monorepo folder named after it owns it); ``signals.catalog_info``: owner strings of the
+    catalog-info entities that speak for the service; ``signals.commit_authors``: ``{login: commits}``;
+    ``signals.permissions``: ``[[team slug, permission], ...]``; ``signals.tags``: the service's resources'
+    own tags, one dict per resource.
+  - ``confidence``: ``{"parts": [[weight, value], ...]}``, the service's composite confidence as catalog
+    weighs it, with ``"owner"`` as the value of the owner's part: the inferred owner's confidence, or
+    no part at all when nobody owns the service.
+
+- or ``{"inferred": {"owner", "confidence", "status", "source", "runner_up", "runner_up_score",
+  "candidates"}}``: an owner reconcile already scored (while ``catalog.reconcile`` still scores inline).
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import DiscoveryEvent, Service, Team
+from catalog.naming import TeamDirectory, tag_votes
+from catalog.sync import owner_evidence
+from ownership import scoring as S
+from ownership.corrections import effective_owner
+from ownership.models import OwnershipInput, TeamDirectoryInput
+
+OWNER_FIELDS = ["owner", "owner_confidence", "ownership_status", "owner_source", "runner_up", "runner_up_score",
+                "owner_candidates"]
+
+
+def store_inputs(sender, *, run_id, inputs: dict, seen, directory: dict | None = None, **kwargs) -> None:
+    """Receiver of ``catalog.sync.owners_to_infer``: keep what the step of run ``run_id`` will read.
+
+    ``inputs``: ``{service id: evidence}`` of the services catalog rewrote; ``seen``: ids of the services
+    it found unchanged, whose stored evidence still holds (they are scored again: the directory may have
+    changed); ``directory``: the ``TeamDirectory`` arguments of this run, when evidence needs scoring."""
+    now = timezone.now()
+    OwnershipInput.objects.bulk_create(
+        [OwnershipInput(service_id=pk, run_id=run_id, evidence=evidence, inferred=None, updated_at=now)
+         for pk, evidence in inputs.items()],
+        update_conflicts=True, unique_fields=["service"],
+        update_fields=["run_id", "evidence", "inferred", "updated_at"])
+    OwnershipInput.objects.filter(service_id__in=list(seen)).update(run_id=run_id)
+    if directory is not None:
+        TeamDirectoryInput.objects.exclude(run_id=run_id).delete()
+        TeamDirectoryInput.objects.update_or_create(run_id=run_id, defaults={"data": directory})
+
+
+# --- scoring evidence ------------------------------------------------------------------------------
+
+
+def directory_from(data: dict | None) -> TeamDirectory:
+    data = data or {}
+    return TeamDirectory(data.get("teams") or (), data.get("members") or (),
+                         [tuple(m) for m in data.get("memberships") or ()])
+
+
+def owner_signals(signals: dict, directory: TeamDirectory) -> S.OwnerSignals:
+    """The ownership model's signals from a service's raw evidence."""
+    out = S.OwnerSignals()
+    codeowners = signals.get("codeowners") or {}
+    if codeowners.get("rules"):
+        shares, owners = S.codeowner_shares(codeowners["rules"], directory, set(signals.get("folder_keys") or ()))
+        out.codeowners = shares
+        out.details["codeowners"] = {"path": codeowners.get("path"), "owners": owners}
+    if signals.get("catalog_info"):
+        out.catalog_info = S.catalog_votes([str(o) for o in signals["catalog_info"]], directory)
+    out.commits = S.commit_votes(signals.get("commit_authors") or {}, directory)
+    strongest: dict[str, str] = {}
+    for team, level in signals.get("permissions") or ():
+        level = str(level or "")
+        if S.PERMISSION_STRENGTH.get(level, 0) > S.PERMISSION_STRENGTH.get(strongest.get(team, ""), 0):
+            strongest[team] = level
+    out.permissions = strongest
+    out.tags = tag_votes(signals.get("tags") or (), directory)
+    out.unknown_teams = frozenset(t for t in (*out.tags, *out.catalog_info) if not directory.is_known(t))
+    return out
+
+
+def score(evidence: dict, directory: TeamDirectory) -> dict:
+    """The inferred owner of one service (the ``inferred`` shape above)."""
+    if "inferred" in evidence:
+        return dict(evidence["inferred"])
+    result = S.score_owners(owner_signals(evidence.get("signals") or {}, directory))
+    return {"owner": result.owner, "confidence": result.confidence, "status": result.status,
+            "source": result.source, "runner_up": result.runner_up, "runner_up_score": result.runner_up_score,
+            "candidates": [dict(c) for c in result.candidates[:5]]}
+
+
+def composite_confidence(confidence: dict, inferred: dict) -> float | None:
+    """The service's confidence with its inferred owner's, by the parts and weights catalog handed over."""
+    parts = []
+    for weight, value in (confidence or {}).get("parts") or ():
+        if value == "owner":
+            if not inferred.get("owner"):
+                continue
+            value = inferred.get("confidence") or 0.0
+        parts.append((float(weight), float(value)))
+    total = sum(w for w, _ in parts)
+    return round(sum(w * v for w, v in parts) / total, 2) if total else None
+
+
+def infer_drafts(result) -> dict[str, dict]:
+    """What the step would infer for each draft of a reconcile result, in memory (accuracy figures, tests):
+    ``{draft key: inferred owner + "service_confidence"}``."""
+    directory = directory_from(getattr(result, "directory", None))
+    out = {}
+    for draft in result.services:
+        evidence = owner_evidence(draft)
+        inferred = score(evidence, directory)
+        composite = composite_confidence(evidence.get("confidence") or {}, inferred)
+        out[draft.key] = {**inferred, "service_confidence": draft.confidence if composite is None else composite}
+    return out
+
+
+def _evidence_with_owner(evidence: list, repo: str | None, inferred: dict) -> list:
+    kept = [e for e in evidence or [] if e.get("rule") != "ownership"]
+    if inferred.get("owner"):
+        kept.append({"rule": "ownership", "facts": [repo] if repo else [], "confidence": inferred["confidence"],
+                     "detail": f"owner {inferred['owner']} ({inferred['status']}) mainly from {inferred['source']}"})
+    return kept
+
+
+# --- the step ----------------------------------------------------------------------------------------
+
+
+def _teams():
+    teams = {t.slug: t for t in Team.objects.all()}
+
+    def team(slug: str | None) -> Team | None:
+        """A team by slug; an owner name no GitHub team has (a tag's) becomes an inferred team."""
+        if not slug:
+            return None
+        if slug not in teams:
+            teams[slug] = Team.objects.create(slug=slug, name=slug.replace("-", " ").title(), source="inferred")
+        return teams[slug]
+
+    return team
+
+
+@transaction.atomic
+def infer(run_id) -> dict:
+    """Score and write the owner of every service reconcile run ``run_id`` claimed. Returns counts.
+
+    As when reconcile rewrites only what changed, a service whose inferred owner is what it was last time
+    keeps the owner it has (a correction that propagated to it since included)."""
+    rows = list(OwnershipInput.objects.filter(run_id=run_id).order_by("service_id"))
+    saved = TeamDirectoryInput.objects.filter(run_id=run_id).first()
+    directory = directory_from(saved.data if saved else None)
+    services = (Service.objects.select_for_update(of=("self",)).select_related("owner")
+                .in_bulk([r.service_id for r in rows]))
+    team = _teams()
+    stats = {"inferred": 0, "owners_changed": 0}
+    events, decided = [], []
+    for row in rows:
+        service = services.get(row.service_id)
+        if service is None:
+            continue
+        inferred = score(row.evidence, directory)
+        stats["inferred"] += 1
+        if row.inferred == inferred:
+            continue
+        row.inferred = inferred
+        decided.append(row)
+        fields = list(OWNER_FIELDS) + (["confidence", "evidence"] if "signals" in row.evidence else [])
+        stored = _columns(service, fields)
+        before = service.owner.slug if service.owner_id else None
+        owner, confidence, status, source = effective_owner(inferred, service.locked_fields or {})
+        service.owner = team(owner)
+        service.owner_confidence, service.ownership_status, service.owner_source = confidence, status, source
+        service.runner_up = team(inferred.get("runner_up"))
+        service.runner_up_score = round(float(inferred.get("runner_up_score") or 0.0), 3)
+        service.owner_candidates = list(inferred.get("candidates") or [])[:10]
+        if "signals" in row.evidence:
+            composite = composite_confidence(row.evidence.get("confidence") or {}, inferred)
+            if composite is not None:
+                service.confidence = composite
+            service.evidence = _evidence_with_owner(service.evidence, row.evidence["signals"].get("repo"), inferred)
+        if _columns(service, fields) != stored:  # an owner that did not change is not rewritten
+            service.save(update_fields=[*fields, "updated_at"])
+        after = service.owner.slug if service.owner_id else None
+        if after != before:
+            stats["owners_changed"] += 1
+            events.append(DiscoveryEvent(run_id=run_id, service=service, service_name=service.name,
+                                         event_type="ownership_changed", field="owner", old_value=before,
+                                         new_value=after, confidence=service.owner_confidence,
+                                         reason=service.owner_source))
+    DiscoveryEvent.objects.bulk_create(events)
+    OwnershipInput.objects.bulk_update(decided, ["inferred"], batch_size=1000)
+    return stats
+
+
+def _columns(service: Service, fields: list[str]) -> dict:
+    return {f: getattr(service, Service._meta.get_field(f).attname) for f in fields}

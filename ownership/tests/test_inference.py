@@ -1,0 +1,148 @@
+"""The ownership step: what catalog handed over about each service is scored (or taken as inferred),
+corrections win, and only owners that change are written, with a discovery event."""
+import uuid
+
+import pytest
+
+from catalog.models import DiscoveryEvent, Service, Team
+from catalog.sync import owners_to_infer
+from catalog.tests.test_reconcile import company, run
+from discovery.models import Run
+from ownership import inference
+from ownership.models import OwnershipInput, TeamDirectoryInput
+
+DIRECTORY = {
+    "teams": [{"slug": "payments", "name": "Payments", "parent": None, "members": ["alice", "bob"]},
+              {"slug": "risk", "name": "Risk", "parent": None, "members": ["carol"]}],
+    "members": [{"login": "alice", "email": "alice@acme.test"}, {"login": "carol", "email": "carol@acme.test"}],
+    "memberships": [["dan", "risk"]],
+}
+SIGNALS = {
+    "repo": "github:repo/acme/ledger",
+    "codeowners": {"path": ".github/CODEOWNERS", "rules": [{"pattern": "*", "owners": ["alice@acme.test"], "order": 0}]},
+    "folder_keys": ["ledger"],
+    "catalog_info": [],
+    "commit_authors": {"alice": 9, "carol": 1},
+    "permissions": [["payments", "push"], ["payments", "admin"], ["risk", "triage"]],  # the strongest grant counts
+    "tags": [{"team": "payments"}, {"owner": "risk"}],
+}
+CONFIDENCE = {"parts": [[0.4, 0.9], [0.3, "owner"], [0.3, 0.8]]}
+
+
+def test_raw_evidence_is_scored_by_the_ownership_model():
+    directory = inference.directory_from(DIRECTORY)
+    signals = inference.owner_signals(SIGNALS, directory)
+    assert signals.codeowners == {"payments": 1.0} and signals.permissions == {"payments": "admin", "risk": "triage"}
+    assert signals.commits == {"payments": 9.0, "risk": 1.0} and signals.tags == {"payments": 1.0, "risk": 1.0}
+    inferred = inference.score({"signals": SIGNALS}, directory)
+    assert (inferred["owner"], inferred["status"], inferred["source"], inferred["runner_up"]) == (
+        "payments", "owned", "codeowners", "risk")
+    assert [c["team"] for c in inferred["candidates"]] == ["payments", "risk"]
+    assert inference.score({"signals": {}}, directory)["status"] == "unowned"
+
+
+def test_in_memory_inference_of_a_reconcile_result():
+    sc = company(prod={"lambdas": [{"name": "cert-rotator", "tags": {"team": "sre"}}, {"name": "log-shipper"}]},
+                 teams=[{"slug": "sre"}])
+    owners = inference.infer_drafts(run(sc))
+    assert {k: (v["owner"], v["status"], v["confidence"], v["service_confidence"]) for k, v in owners.items()} == {
+        "svc:cert-rotator": ("sre", "owned", 0.65, 0.62),  # tags alone: modest confidence
+        "svc:log-shipper": (None, "unowned", 0.0, 0.6)}
+
+
+def test_membership_links_count_like_team_members():
+    directory = inference.directory_from(DIRECTORY)
+    assert directory.teams_of_user("dan") == ("risk",)
+
+
+def test_the_owner_joins_the_composite_confidence_with_catalogs_weights():
+    assert inference.composite_confidence(CONFIDENCE, {"owner": "payments", "confidence": 0.6}) == 0.78
+    assert inference.composite_confidence(CONFIDENCE, {"owner": None, "confidence": 0.0}) == 0.86
+    assert inference.composite_confidence({}, {"owner": "payments", "confidence": 0.6}) is None
+
+
+@pytest.fixture
+def services(workspace):
+    Team.objects.create(slug="payments", name="Payments")
+    return [Service.objects.create(key=f"svc:{name}", name=name, confidence=0.5,
+                                   evidence=[{"rule": "tag", "facts": [], "confidence": 0.8, "detail": "x"}])
+            for name in ("ledger", "cart")]
+
+
+def new_run(workspace):
+    return Run.objects.create(workspace=workspace, kind=Run.Kind.RECONCILE, selection_hash=uuid.uuid4().hex).pk
+
+
+def hand_over(run_id, inputs, seen=(), directory=None):
+    owners_to_infer.send(sender=Service, run_id=run_id, inputs=inputs, seen=list(seen), directory=directory)
+
+
+def test_scored_evidence_sets_owner_confidence_and_its_evidence(services, workspace):
+    ledger, _ = services
+    run_id = new_run(workspace)
+    hand_over(run_id, {ledger.pk: {"signals": SIGNALS, "confidence": CONFIDENCE}}, directory=DIRECTORY)
+    assert inference.infer(run_id) == {"inferred": 1, "owners_changed": 1}
+    ledger.refresh_from_db()
+    assert (ledger.owner.slug, ledger.ownership_status, ledger.owner_source, ledger.runner_up.slug) == (
+        "payments", "owned", "codeowners", "risk")
+    assert Team.objects.get(slug="risk").source == "inferred"  # named by a tag, no GitHub team row yet
+    assert ledger.confidence == inference.composite_confidence(CONFIDENCE, {"owner": "payments",
+                                                                            "confidence": ledger.owner_confidence})
+    assert [e["rule"] for e in ledger.evidence] == ["tag", "ownership"]
+    assert ledger.evidence[-1]["facts"] == ["github:repo/acme/ledger"]
+    event = DiscoveryEvent.objects.get(run_id=run_id)
+    assert (event.event_type, event.old_value, event.new_value, event.reason) == (
+        "ownership_changed", None, "payments", "codeowners")
+
+
+def test_an_owner_inferred_by_reconcile_is_taken_as_is(services, workspace):
+    ledger, cart = services
+    run_id = new_run(workspace)
+    inferred = {"owner": "payments", "confidence": 0.7123, "status": "ambiguous", "source": "tags",
+                "runner_up": None, "runner_up_score": 0.0, "candidates": [{"team": "payments", "score": 0.7}]}
+    hand_over(run_id, {ledger.pk: {"inferred": inferred}})
+    inference.infer(run_id)
+    ledger.refresh_from_db()
+    assert (ledger.owner.slug, ledger.owner_confidence, ledger.ownership_status, ledger.confidence) == (
+        "payments", 0.712, "ambiguous", 0.5)
+    assert ledger.owner_candidates == [{"team": "payments", "score": 0.7}]
+    assert cart.owner_id is None and not OwnershipInput.objects.filter(service=cart).exists()
+
+
+def test_corrections_win_and_an_unchanged_owner_is_not_rewritten(services, workspace):
+    ledger, cart = services
+    Service.objects.filter(pk=cart.pk).update(locked_fields={"owner": "payments"})
+    first, second = new_run(workspace), new_run(workspace)
+    nobody = {"inferred": {"owner": None, "confidence": 0.0, "status": "unowned", "source": ""}}
+    hand_over(first, {ledger.pk: {"signals": SIGNALS, "confidence": CONFIDENCE}, cart.pk: nobody},
+              directory=DIRECTORY)
+    inference.infer(first)
+    cart.refresh_from_db()
+    assert (cart.owner.slug, cart.owner_confidence, cart.owner_source) == ("payments", 1.0, "user_correction")
+    stamps = dict(Service.objects.values_list("name", "updated_at"))
+    hand_over(second, {}, seen=[ledger.pk, cart.pk], directory=DIRECTORY)  # both unchanged in the next run
+    assert inference.infer(second) == {"inferred": 2, "owners_changed": 0}
+    assert dict(Service.objects.values_list("name", "updated_at")) == stamps
+    assert not DiscoveryEvent.objects.filter(run_id=second).exists()
+    assert list(TeamDirectoryInput.objects.values_list("run_id", flat=True)) == [second]  # the latest only
+
+
+def test_a_propagated_owner_holds_until_the_inferred_owner_changes(services, workspace):
+    ledger, _ = services
+    sure = {"inferred": {"owner": "risk", "confidence": 0.9, "status": "owned", "source": "codeowners"}}
+    first, second, third = new_run(workspace), new_run(workspace), new_run(workspace)
+    hand_over(first, {ledger.pk: sure})
+    inference.infer(first)
+    # a correction of a similar service propagates its owner here (ownership.corrections.propagate_owner)
+    Service.objects.filter(pk=ledger.pk).update(
+        owner=Team.objects.get(slug="payments"), owner_confidence=0.85, owner_source="correction_propagated",
+        locked_fields={"owner_propagated": {"team": "payments", "confidence": 0.85}})
+    hand_over(second, {}, seen=[ledger.pk])  # nothing changed: the propagated owner stays
+    inference.infer(second)
+    ledger.refresh_from_db()
+    assert (ledger.owner.slug, ledger.owner_source) == ("payments", "correction_propagated")
+    surer = {"inferred": {**sure["inferred"], "confidence": 0.95}}
+    hand_over(third, {ledger.pk: surer})  # inference changed and is surer than the propagated owner
+    inference.infer(third)
+    ledger.refresh_from_db()
+    assert (ledger.owner.slug, ledger.owner_source) == ("risk", "codeowners")
