@@ -21,6 +21,8 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
+from portal.redact import replace_spans
+
 ACCESS_DENIED = "access_denied"
 ASSUME_ROLE_REFUSED = "assume_role_refused"
 INVALID_CREDENTIALS = "invalid_credentials"
@@ -92,29 +94,75 @@ class ScanFailure(Exception):
                 "remediation": self.remediation, "retryable": self.retryable}
 
 
+# Every pattern here must stay linear on hostile text (AWS echoes caller-controlled names into its
+# messages): no two unbounded quantifiers that can match the same characters, and starts pinned to
+# token boundaries so a long word is not re-scanned from each of its characters. All of them are
+# matched against the same text and the union of what they mark is replaced, so one replacement
+# can't hide a secret from another pattern ("Authorization: Bearer x", "token secret_key:x").
 _SCRUBBERS = [
     # access key ids (AKIA long-term, ASIA temporary, and the other IAM unique-id prefixes)
     (re.compile(r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{12,}\b"), "[redacted-key]"),
     (re.compile(r"(?i)\bbearer\s+\S+"), "Bearer [redacted]"),
     (re.compile(r"(?i)\b(?:basic|token)\s+[A-Za-z0-9+/=._-]{16,}"), "[redacted]"),
-    # key=value / key: value pairs whose key says secret
-    (re.compile(r"(?i)([\w-]*(?:secret|token|password|passwd|signature|credential|authorization|"
-                r"session)[\w-]*)(\"?\s*[=:]\s*\"?)[^\s,;&\"']+"), r"\1\2[redacted]"),
     (re.compile(r"(?i)\brequest[\s-]?id\s*[:=]?\s*[\w-]+"), ""),
     # secret access keys are 40 chars of base64; session tokens are longer
     (re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40,}(?![A-Za-z0-9/+=])"), "[redacted]"),
 ]
+# key=value / key: value pairs whose key says secret (see _pair_spans). The key is a whole [\w-]
+# token (the lookbehind pins its start) and whether it "says secret" is decided afterwards: the old
+# single pattern, [\w-]*(?:secret|...)[\w-]*, backtracked cubically over a long word full of
+# "secret". The value is only peeked at, so a pair that is not secret doesn't swallow the next one.
+_PAIR = re.compile(r"(?<![\w-])([\w-]+)\"?\s*[=:]\s*\"?(?=[^\s,;&\"'])")
+_VALUE = re.compile(r"[^\s,;&\"']+")
+_SECRET_KEY = re.compile(r"(?i)secret|token|password|passwd|signature|credential|authorization|session")
 _BODY_START = re.compile(r"(?i)<\?xml|<html|<!doctype|<\w+Response\b|<Error\b|\{\s*\"")
+# Only this much of a message is scrubbed: the result is cut to MAX_MESSAGE anyway, and scrubbing
+# (even linear) a multi-megabyte message is wasted work in a worker.
+MAX_SCRUBBED = 4096
+
+
+def _bounded(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, cut at whitespace so no token is left half there: a
+    secret cut short could slip under the length the scrubbers look for."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"), head.rfind("\r"))
+    return head[:cut] if cut > 0 else ""
+
+
+def _pair_spans(text: str) -> list[tuple[int, int, str]]:
+    """The value of each ``key=value`` / ``key: value`` whose key names a secret, in one pass: after a
+    secret value the scan goes on past it, after any other key right behind the key."""
+    spans, pos = [], 0
+    while (m := _PAIR.search(text, pos)) is not None:
+        if _SECRET_KEY.search(m.group(1)):
+            value = _VALUE.match(text, m.end())
+            spans.append((m.end(), value.end(), "[redacted]"))
+            pos = value.end()
+        else:
+            pos = m.end(1)
+    return spans
+
+
+def _scrub(text: str) -> str:
+    spans = _pair_spans(text)
+    for pattern, replacement in _SCRUBBERS:
+        spans += [(*m.span(), replacement) for m in pattern.finditer(text)]
+    return replace_spans(text, spans)
 
 
 def sanitize(message: str) -> str:
     """Strip credentials, request ids and raw bodies; bound the length."""
-    text = " ".join(str(message or "").split())
+    raw = str(message or "")
+    truncated = len(raw) > MAX_SCRUBBED
+    text = " ".join(_bounded(raw, MAX_SCRUBBED).split())
     body = _BODY_START.search(text)
     if body:
         text = text[:body.start()].rstrip() + " [response body omitted]"
-    for pattern, replacement in _SCRUBBERS:
-        text = pattern.sub(replacement, text)
+    elif truncated:
+        text += " …"
+    text = _scrub(text)
     text = re.sub(r"\s{2,}", " ", text).strip(" ;,")
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE - 1].rstrip() + "…"

@@ -8,7 +8,9 @@ The namespace is dropped: GitHub teams and users have none. Names keep their cas
 compares references case-insensitively, and so should whoever matches them.
 
 A broken document costs only itself: the file is split at ``---`` document markers first,
-so documents after a syntax error are still read.
+so documents after a syntax error are still read. Documents are loaded with deploy_targets'
+bounded loader: one nested too deeply, too large, or whose aliases expand past the node limit
+("billion laughs") is a warning, never a stalled worker.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from discovery.connectors.github.deploy_targets import check_nesting
+from discovery.connectors.github.deploy_targets import safe_load_all
 
 CATALOG_INFO_NAMES = ("catalog-info.yaml", "catalog-info.yml")
 
@@ -27,6 +29,9 @@ KNOWN_KINDS = {k.lower(): k for k in (
 )}
 
 _DOC_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
+# A document libyaml rejects is parsed again by the pure-Python parser, whose error positions are the
+# ones people know, but that parser is slow: at most this much text per file gets the second parse.
+PRECISE_ERRORS_CHARS = 32 * 1024
 
 
 def parse_entity_ref(ref: Any, default_kind: str) -> tuple[str, str, str] | None:
@@ -117,11 +122,17 @@ def parse_catalog_info(text: str | None) -> tuple[list[dict], list[dict]]:
     if not text or not isinstance(text, str):
         return entities, warnings
     text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    precise = PRECISE_ERRORS_CHARS
     for start, chunk in _chunks(text):
         docs: list[Any] = []
         try:
-            check_nesting(chunk)
-            docs = list(yaml.safe_load_all(chunk))
+            try:
+                docs = safe_load_all(chunk)
+            except yaml.MarkedYAMLError:
+                if len(chunk) > precise:
+                    raise
+                precise -= len(chunk)
+                docs = safe_load_all(chunk, pure=True)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line = start + mark.line if mark else start

@@ -7,8 +7,10 @@ support ``!`` negation or ``[ ]`` character ranges. Owners are ``@org/team``, ``
 email address. A pattern with no owners is valid: it un-owns the paths it matches. The last
 matching rule wins. GitHub skips invalid lines; so do we, and report each as a warning.
 
-The ``codeowners`` package (0.9.0) is used for glob matching only (``path_to_regex``, a port of
-hmarr/codeowners' matcher). Its parser is not used: it raises on an unbalanced ``[`` (one bad
+Matching follows the ``codeowners`` package's ``path_to_regex`` (0.9.0, a port of hmarr/codeowners'
+matcher) exactly, but runs the glob as a set-of-states automaton instead of a backtracking regex:
+``*a*a*a*...`` as a regex costs exponential time on a path that almost matches, and CODEOWNERS is
+tenant data. The package's parser is not used either: it raises on an unbalanced ``[`` (one bad
 line loses the whole file), reads ``[x]`` lines as GitLab sections, accepts ``[a-z]`` ranges
 and ``!`` patterns, silently drops malformed owners instead of reporting them, and turns an
 escaped space into slashes before matching, which anchors otherwise unanchored patterns.
@@ -17,9 +19,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Pattern
-
-from codeowners import path_to_regex
 
 # GitHub's precedence: the first of these that exists is the one GitHub uses.
 CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -27,6 +26,111 @@ CODEOWNERS_LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _TEAM = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _USER = re.compile(r"^@[A-Za-z0-9][A-Za-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s/\\]+@[^@\s/\\]+\.[^@\s/\\.]+$")
+# Longer than any path GitHub stores: such a "pattern" is junk, and costs work per path matched.
+MAX_PATTERN = 4096
+
+# Glob steps, as path_to_regex spells them: a literal char, ? -> [^/], * -> [^/]*,
+# ** at the end -> .*, **/ -> (?:.*/)?
+_LIT, _ONE, _STAR, _ANY, _DIRS = range(5)
+
+
+class Glob:
+    """A CODEOWNERS pattern compiled the way ``codeowners.path_to_regex`` compiles it, matched in
+    O(len(path) x len(pattern)) by tracking the set of live positions (no backtracking)."""
+
+    def __init__(self, pattern: str):
+        slash = pattern.find("/")
+        self.anchored = slash > -1 and slash != len(pattern) - 1
+        # after the glob: "/" (a directory pattern), end of path ("/*"), or either
+        self.suffix = "/" if pattern.endswith("/") else "end" if pattern.endswith("/*") else "end_or_slash"
+        steps: list[tuple[int, str]] = []
+        trimmed = pattern.strip("/")
+        i, n = 0, len(trimmed)
+        while i < n:
+            ch = trimmed[i]
+            if ch == "\\":
+                if i + 1 < n:
+                    steps.append((_LIT, trimmed[i + 1]))
+                i += 2
+                continue
+            if ch in "[]":
+                raise ValueError("character ranges are not supported")
+            if ch == "*":
+                if i + 1 < n and trimmed[i + 1] == "*" and (i == 0 or trimmed[i - 1] == "/") \
+                        and (i + 2 == n or trimmed[i + 2] == "/"):
+                    steps.append((_DIRS, "") if i + 2 < n else (_ANY, ""))
+                    i += 3
+                    continue
+                step = (_STAR, "")
+            elif ch == "?":
+                step = (_ONE, "")
+            else:
+                step = (_LIT, ch)
+            # [^/]*[^/]* is [^/]*: same language, fewer live states
+            if step[0] == _STAR and steps and steps[-1][0] == _STAR:
+                i += 1
+                continue
+            steps.append(step)
+            i += 1
+        self.steps = steps
+
+    def _close(self, states: set[int], state: int) -> None:
+        """Add ``state`` and what it reaches without reading a character."""
+        steps, end = self.steps, len(self.steps)
+        while state not in states:
+            states.add(state)
+            if state >= end:  # end, or the inside of a **/ (state end + 1 + index)
+                return
+            kind = steps[state][0]
+            if kind == _DIRS:
+                states.add(end + 1 + state)
+            elif kind not in (_STAR, _ANY):
+                return
+            state += 1
+
+    def _accepts(self, path: str, i: int) -> bool:
+        if self.suffix == "/":
+            return i < len(path) and path[i] == "/"
+        return i == len(path) or (self.suffix == "end_or_slash" and path[i] == "/")
+
+    def search(self, path: str) -> bool:
+        steps, end = self.steps, len(self.steps)
+        states: set[int] = set()
+        for i in range(len(path) + 1):
+            if i == 0 or (not self.anchored and path[i - 1] == "/"):
+                self._close(states, 0)  # the glob may start here
+            if end in states and self._accepts(path, i):
+                return True
+            if i == len(path):
+                return False
+            ch = path[i]
+            following: set[int] = set()
+            for state in states:
+                if state > end:  # inside **/: any character but a newline (the regex's "."), "/" may leave
+                    index = state - end - 1
+                    if ch != "\n":
+                        following.add(state)
+                    if ch == "/":
+                        self._close(following, index + 1)
+                    continue
+                if state == end:
+                    continue
+                kind, lit = steps[state]
+                if kind == _LIT:
+                    if ch == lit:
+                        self._close(following, state + 1)
+                elif kind == _ONE:
+                    if ch != "/":
+                        self._close(following, state + 1)
+                elif kind == _STAR:
+                    if ch != "/":
+                        self._close(following, state)
+                elif kind == _ANY:
+                    if ch != "\n":
+                        self._close(following, state)
+            states = following
+        return False
+
 
 
 @dataclass
@@ -35,10 +139,10 @@ class Rule:
     pattern: str              # as written, escapes kept (the form path_to_regex expects)
     owners: list[str]
     order: int                # 0-based position among valid rules; a higher order wins
-    regex: Pattern[str] | None = field(default=None, repr=False, compare=False)
+    glob: Glob | None = field(default=None, repr=False, compare=False)
 
     def matches(self, path: str) -> bool:
-        return self.regex is not None and self.regex.search(path) is not None
+        return self.glob is not None and self.glob.search(path)
 
 
 @dataclass
@@ -96,6 +200,8 @@ def _pattern_error(pattern: str) -> str | None:
         return "character ranges ([ ]) are not supported in CODEOWNERS"
     if pattern.strip("/") == "":
         return "empty pattern"
+    if len(pattern) > MAX_PATTERN:
+        return f"pattern longer than {MAX_PATTERN} characters"
     return None
 
 
@@ -120,16 +226,16 @@ def parse_codeowners(text: str | None) -> CodeownersFile:
             continue
         pattern, owners = words[0], words[1:]
         error = _pattern_error(pattern) or next(filter(None, map(_owner_error, owners)), None)
-        regex = None
+        glob = None
         if error is None:
             try:
-                regex = path_to_regex(pattern)
-            except (ValueError, re.error) as exc:
+                glob = Glob(pattern)
+            except ValueError as exc:
                 error = f"unusable pattern: {exc}"
         if error:
             result.warnings.append({"line": lineno, "reason": error})
             continue
-        result.rules.append(Rule(line=lineno, pattern=pattern, owners=owners, order=len(result.rules), regex=regex))
+        result.rules.append(Rule(line=lineno, pattern=pattern, owners=owners, order=len(result.rules), glob=glob))
     return result
 
 

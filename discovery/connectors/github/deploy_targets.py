@@ -29,9 +29,19 @@ and CodeBuild ``buildspec.yml`` commands.
 
 Malformed workflow YAML gives an ``invalid_yaml`` warning, then a line-based pass over ``run:``
 blocks and the ECS deploy action. Nothing here raises on bad input.
+
+Everything read here is tenant data, so work is bounded by input size: expressions are expanded
+in one scan with memoised references and a cap on what one string may grow to (``${{ env.A }}``
+where A refers twice to B, which refers twice to C ... would be exponential otherwise), serverless
+variables likewise, YAML documents are refused when aliases would multiply them (billion laughs),
+companion files are parsed once however many commands point at them, and the run-script text
+read per repository is capped (matrix jobs rescan their steps once per combination). Whatever a
+cap cuts off becomes a warning: ``unresolved_expression`` for a value too large to expand,
+``input_too_large`` for scripts, steps or names beyond the caps.
 """
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import itertools
 import json
@@ -39,8 +49,9 @@ import posixpath
 import re
 import shlex
 import tomllib
+from collections import ChainMap
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -53,6 +64,7 @@ ECR_IMAGE = "ecr_image"
 
 INVALID_YAML = "invalid_yaml"
 UNRESOLVED = "unresolved_expression"
+TOO_LARGE = "input_too_large"
 
 TARGET_FIELDS = ("target_kind", "name", "cluster", "stage", "account", "region", "path", "line", "source")
 
@@ -74,7 +86,8 @@ _CDK_STACK_CALL = re.compile(r"(?:\bnew\s+[A-Za-z_$][\w$.]*|(?<![\w.])[A-Z]\w*)\
 _CDK_ACCOUNT = re.compile(r"account\s*[:=]\s*['\"](\d{12})['\"]")
 _CDK_REGION = re.compile(r"region\s*[:=]\s*['\"]([a-z0-9-]+)['\"]")
 _JENKINS_SH = re.compile(r"\bsh\s*\(?\s*(?:script\s*:\s*)?('\'\'|\"\"\"|'|\")(.*?)(?<!\\)\1", re.S)
-_JENKINS_ENV = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*['\"]([^'\"$]*)['\"]\s*$", re.M)
+# [ \t], not \s: with re.M, a \s* at each of many blank lines would rescan all the blank lines after it.
+_JENKINS_ENV = re.compile(r"^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*['\"]([^'\"$\n]*)['\"][ \t]*$", re.M)
 
 # Sentinels that survive tokenizing: REG stands for an ECR registry we can't see; UNRES wraps the
 # index of an expression we could not evaluate.
@@ -82,8 +95,8 @@ REG = "\x01"
 UNRES = "\x02"
 _UNRES_REF = re.compile("\x02(\\d+)\x02")
 
-_GH_EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
-_SH_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*)(?::?[-=]([^}]*))?\}|([A-Za-z_]\w*))")
+# Possessive and bounded: "${a:-${a:-${a:-..." with no "}" must not rescan to the end from each "$".
+_SH_VAR = re.compile(r"\$(?:\{([A-Za-z_]\w*+)(?::?[-=]([^}]{0,1024}+))?\}|([A-Za-z_]\w*))")
 _ASSIGN = re.compile(r"^([A-Za-z_]\w*)=(.*)$", re.S)
 _HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?")
 _MATRIX_REF = re.compile(r"matrix\.([A-Za-z_][\w-]*)|matrix\[\s*'([^']+)'\s*\]")
@@ -94,10 +107,34 @@ _REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+$")
 _ARN = re.compile(r"^arn:aws[\w-]*:(?P<service>[\w-]+):(?P<region>[^:]*):(?P<account>\d*):(?P<resource>.+)$")
 _SLS_VAR = re.compile(r"\$\{([^{}]*)\}")
 # an unknown value that is still surely an ECR registry: amazon-ecr-login's output, $ECR_REGISTRY ...
-_ECR_REGISTRY_EXPR = re.compile(r"steps\.[\w-]+\.outputs\.registry\b|(?<![a-z])ecr\w*registry", re.I)
+# (the "ecr...registry" half is _is_ecr_registry: as a regex, ecr\w*registry rescans "_ecr_ecr_..." from
+# every "ecr")
+_ECR_STEP_OUTPUT = re.compile(r"steps\.[\w-]+\.outputs\.registry\b", re.I)
+_WORD = re.compile(r"\w+")
+_JSON_STRING = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"')
+# Only a line with an assignment, a $, GITHUB_ENV/OUTPUT or a tool's name can matter; others aren't tokenized
+_MAYBE_COMMAND = re.compile(r"[=$]|GITHUB_|\b(?:aws|sam|serverless|sls|cdk|copilot|docker|podman|ecs-deploy|cd)\b")
+_TEMPLATE_NAME_KEY = re.compile(r"(FunctionName|ServiceName)\s*:\s*['\"]?([^\s'\"#,}\]]*)")
 
 MAX_MATRIX_COMBOS = 64
 MAX_TARGETS = 1000
+# Work bounds per repository (a find_deploy_targets call). Far above what real repositories need;
+# they keep a hostile one from stalling a worker.
+MAX_EXPANDED = 64 * 1024                 # characters substituted into one string, nested expansions included
+MAX_EXPANSION_DEPTH = 8                  # env -> env -> ... references followed
+MAX_EXPANSION_TOTAL = 4 * 1024 * 1024    # characters substituted in all
+# Script work: a script's characters each time it is read (matrix jobs read theirs once per
+# combination), the characters of each distinct line tokenized, and COMMAND_COST per command acted on.
+MAX_SCRIPT_WORK = 1024 * 1024
+COMMAND_COST = 64
+ADD_COST = 16                            # per target a command adds from a companion file (cdk, serverless)
+MAX_STEP_VISITS = 20_000                 # workflow steps scanned, matrix combinations included
+MAX_LINE = 32 * 1024                     # one logical shell line; a longer one is no command we could read
+MAX_NAME = 1024                          # a target name (AWS names are at most a few hundred characters)
+MAX_SLS_VALUE = 4096                     # one resolved serverless.yml value
+MAX_WARNINGS = 500
+MAX_SHOWN = 200                          # characters of an expression or value quoted in a warning
+MAX_CDK_SELECTORS = 100                  # stack names of one cdk deploy
 
 _TOOLS = {"aws", "sam", "serverless", "sls", "cdk", "aws-cdk", "docker", "podman", "ecs-deploy", "copilot"}
 _SHELL_KEYWORDS = {"then", "do", "else", "if", "elif", "while", "until", "!", "{"}
@@ -126,6 +163,9 @@ _CDK_FLAGS = {
 }
 _DOCKER_FLAGS = {"--push", "--load", "--pull", "--no-cache", "-q", "--quiet", "--rm", "--force-rm",
                  "--squash", "--compress", "--disable-content-trust", "--all-tags", "-a"}
+
+
+_UNSET = object()
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -184,6 +224,8 @@ def _opt(opts: dict[str, list[str]], *names: str) -> str | None:
 
 def _split_or(expr: str) -> list[str]:
     """Split a GitHub expression on top-level ``||`` (outside quotes and parentheses)."""
+    if "||" not in expr:
+        return [expr]
     parts, cur, depth, quote = [], [], 0, False
     i = 0
     while i < len(expr):
@@ -205,6 +247,26 @@ def _split_or(expr: str) -> list[str]:
     return parts
 
 
+def _is_ecr_registry(expr: str) -> bool:
+    """Whether an unknown expression is surely an ECR registry: a step output named ``registry``, or
+    a word with "ecr" (not preceded by a letter) and later "registry", e.g. ``ECR_REGISTRY``."""
+    if _ECR_STEP_OUTPUT.search(expr):
+        return True
+    for m in _WORD.finditer(expr.lower()):
+        word = m.group()
+        i = word.find("ecr")
+        while i > 0 and "a" <= word[i - 1] <= "z":
+            i = word.find("ecr", i + 1)
+        if i >= 0 and "registry" in word[i + 3:]:  # the earliest usable "ecr" leaves the most room
+            return True
+    return False
+
+
+def _has_gh_expr(text: str) -> bool:
+    start = text.find("${{")
+    return start >= 0 and text.find("}}", start + 3) >= 0
+
+
 def _arn(value: str) -> dict[str, str] | None:
     m = _ARN.match(value)
     return m.groupdict() if m else None
@@ -219,17 +281,64 @@ def _line_of(text: str, pattern: str, default: int = 1) -> int:
     return text.count("\n", 0, m.start()) + 1 if m else default
 
 
+class _Lines:
+    """1-based line of an offset in ``text``, by bisection (no rescans from the start per lookup)."""
+
+    def __init__(self, text: str):
+        self.starts = [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1
+
+
+def _shown(value: Any) -> str:
+    """A value as quoted in a warning: a string's repr, cut short; otherwise just its type."""
+    if not isinstance(value, str):
+        return f"<{type(value).__name__}>"
+    return repr(value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…")
+
+
 class _Intrinsic:
     """A CloudFormation intrinsic (``!Ref``, ``!Sub`` ...): a value we can't know statically."""
 
 
-class _TolerantLoader(yaml.SafeLoader):
+# --- YAML, with bounds -----------------------------------------------------------------------
+# A YAML document is refused when it is larger than MAX_YAML_CHARS, or when it has more than
+# MAX_YAML_NODES nodes counting every alias as a copy of what it refers to: loading shares aliased
+# nodes (cheap), but everything that walks the tree, and merge keys (<<), which really copy, pay per
+# reference, so nine aliases of nine aliases of ... ("billion laughs") must never reach them. The
+# pure-Python composer (used for deeply nested text, see _use_libyaml) is ~40 us a node, so it also
+# stops composing past MAX_PY_YAML_NODES.
+MAX_YAML_CHARS = 1024 * 1024
+MAX_YAML_NODES = 50_000
+MAX_PY_YAML_NODES = 20_000
+
+
+class _BoundedComposer:
+    """Composer mixin for the pure-Python loaders: stop once MAX_PY_YAML_NODES nodes are composed."""
+
+    _composed = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self._composed += 1
+        if self._composed > MAX_PY_YAML_NODES:
+            raise yaml.YAMLError(f"YAML document has more than {MAX_PY_YAML_NODES} nodes")
+        return super().compose_node(parent, index)  # type: ignore[misc]
+
+
+class _SafeLoader(_BoundedComposer, yaml.SafeLoader):
+    """yaml.SafeLoader with the composer bound."""
+
+
+class _TolerantLoader(_BoundedComposer, yaml.SafeLoader):
     """SafeLoader that accepts CloudFormation's short-form tags instead of failing on them."""
 
 
 _TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: _Intrinsic())
 
 if getattr(yaml, "__with_libyaml__", False):
+    from yaml.cyaml import CParser as _CParser
+
     class _CTolerantLoader(yaml.CSafeLoader):
         """libyaml-backed twin of _TolerantLoader."""
 
@@ -241,7 +350,10 @@ else:
 # Hostile nesting: libyaml's composer recurses without a limit and crashes the process beyond ~10k
 # levels; the pure-Python loader raises RecursionError, but deep flow nesting costs it seconds first.
 # So text with deep flow nesting is refused outright, and libyaml only gets text whose nesting is
-# provably shallow (each level needs a flow bracket, more indentation or an indicator on the line).
+# provably shallow (each level needs a flow bracket, more indentation or an indicator on the line),
+# or, when that cheap bound is inconclusive (minified JSON has a colon per key on one line), whose
+# nesting libyaml's own event stream shows to be shallow: its parser is iterative, only the composer
+# recurses. The pure-Python loader is ~40 us a node, so it is kept for text that is really deep.
 MAX_FLOW_NESTING = 200
 _LIBYAML_MAX_NESTING = 2000
 _BRACKET = re.compile(r"[\[\]{}]")
@@ -275,24 +387,154 @@ def _nesting_bound(text: str) -> int:
     return flow_depth(text) + 2 * block + 1
 
 
+def _event_depth(text: str, stop: int) -> int:
+    """Deepest collection nesting in libyaml's event stream, counting stops past ``stop``. A syntax
+    error ends the count: libyaml's composer stops at the same event."""
+    parser = _CParser(text)
+    depth = deepest = 0
+    try:
+        while deepest <= stop:
+            event = parser.get_event()
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+                deepest = max(deepest, depth)
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
+            elif event is None or isinstance(event, yaml.StreamEndEvent):
+                break
+    except yaml.YAMLError:
+        pass
+    finally:
+        parser.dispose()
+    return deepest
+
+
 def _use_libyaml(text: str) -> bool:
     check_nesting(text)
-    return getattr(yaml, "__with_libyaml__", False) and _nesting_bound(text) < _LIBYAML_MAX_NESTING
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    return (_nesting_bound(text) < _LIBYAML_MAX_NESTING
+            or _event_depth(text, _LIBYAML_MAX_NESTING) < _LIBYAML_MAX_NESTING)
+
+
+def _node_children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return node.value  # a SequenceNode's
+
+
+def _check_expansion(root: yaml.Node | None) -> None:
+    """Raise a YAMLError when ``root`` expands (aliases copied out) to more than MAX_YAML_NODES
+    nodes, or contains itself. Linear in the composed graph: each collection's expanded size is
+    computed once, without recursion."""
+    if not isinstance(root, yaml.CollectionNode):
+        return
+    scalar = yaml.ScalarNode
+    sizes: dict[int, int] = {}   # id -> expanded size of a collection done
+    active: set[int] = set()     # collections whose children are being sized
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        key = id(node)
+        if key not in active:
+            if key in sizes:     # reached twice before being sized: done by the other path
+                stack.pop()
+                continue
+            active.add(key)
+            for child in _node_children(node):
+                if type(child) is not scalar and id(child) not in sizes:
+                    if id(child) in active:
+                        raise yaml.YAMLError("YAML alias refers to a node that contains it")
+                    stack.append(child)
+            continue
+        stack.pop()
+        active.discard(key)
+        size = 1
+        for child in _node_children(node):
+            size += 1 if type(child) is scalar else sizes[id(child)]
+        if size > MAX_YAML_NODES:
+            raise yaml.YAMLError(f"YAML document expands to more than {MAX_YAML_NODES} nodes "
+                                 "(aliases are counted as copies)")
+        sizes[key] = size
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_YAML_CHARS:
+        raise yaml.YAMLError(f"YAML document larger than {MAX_YAML_CHARS} characters")
 
 
 def _compose(text: str) -> yaml.Node | None:
-    return yaml.compose(text, Loader=yaml.CSafeLoader if _use_libyaml(text) else yaml.SafeLoader)
+    _check_size(text)
+    loader = (yaml.CSafeLoader if _use_libyaml(text) else _SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+    finally:
+        loader.dispose()
+    _check_expansion(node)
+    return node
 
 
 def _load_tolerant(text: str) -> Any:
-    loader = _CTolerantLoader if _use_libyaml(text) else _TolerantLoader
-    return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclasses
+    _check_size(text)
+    loader = (_CTolerantLoader if _use_libyaml(text) else _TolerantLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def safe_load_all(text: str, *, pure: bool = False) -> list[Any]:
+    """``yaml.safe_load_all`` with this module's bounds: size, nesting, alias expansion.
+
+    ``pure``: use the pure-Python parser (slower, but its error marks are PyYAML's usual ones)."""
+    _check_size(text)
+    use_libyaml = _use_libyaml(text) and not pure
+    loader = (yaml.CSafeLoader if use_libyaml else _SafeLoader)(text)
+    docs = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            _check_expansion(node)
+            docs.append(loader.construct_document(node))
+    finally:
+        loader.dispose()
+    return docs
+
+
+# Env maps are layered (ChainMap) rather than copied: a workflow with a large top-level env and many
+# jobs and steps would otherwise copy that env once per job, combination and step.
+Env = dict[str, str] | ChainMap
+
+
+def _layer(*maps: Any) -> ChainMap:
+    """A fresh writable layer over ``maps`` (dicts or ChainMaps), first one winning."""
+    flat: list = [{}]
+    for m in maps:
+        flat.extend(m.maps if isinstance(m, ChainMap) else [m])
+    return ChainMap(*flat)
+
+
+class _Expansion:
+    """One top-level substitution: env/matrix references expanded so far (each is expanded once),
+    the references being expanded (a cycle or a chain deeper than MAX_EXPANSION_DEPTH is
+    unresolved) and the characters substituted, nested ones included (capped at MAX_EXPANDED)."""
+
+    __slots__ = ("memo", "active", "size")
+
+    def __init__(self) -> None:
+        self.memo: dict[tuple[str, str], str | None] = {}
+        self.active: set[tuple[str, str]] = set()
+        self.size = 0
 
 
 @dataclass
 class _Job:
     path: str
-    env: dict[str, str]
+    env: Env
     matrix: dict[str, str]
     inputs: dict[str, str]
     workdir: str = ""
@@ -304,7 +546,7 @@ class _Job:
 @dataclass
 class _Step:
     job: _Job
-    env: dict[str, str]
+    env: Env
     workdir: str
     step_id: str | None = None
 
@@ -325,13 +567,44 @@ class _Scanner:
         self.unresolved: list[str] = []
         self.used: set[str] = set()          # companion files a workflow command already read
         self.taskdefs: set[str] = set()      # task definition files named by the ECS deploy action
+        self._unresolved_index: dict[str, int] = {}
+        # work done so far, against the MAX_* bounds
+        self.expanded = 0
+        self.script_work = 0
+        self.step_visits = 0
+        self._tokens: dict[str, list[list[str]]] = {}   # shell line -> commands (matrix jobs repeat lines)
+        self._parsed: dict[tuple[str, str], Any] = {}   # (what, path) -> a companion file, parsed once
+        self._cdk_apps: dict[tuple[str, str], tuple[list[dict], dict[str, dict]]] = {}
+        self._copilot_manifests: dict[str, str] | None = None
+        self._cdk_matches: dict[tuple[int, str], list[dict]] = {}
+        self._cdk_done: set[tuple] = set()
+        self._added: set[tuple] = set()
+        self._copilot_app: object = _UNSET
+        self._maps: dict[int, tuple[Any, dict]] = {}    # id(node) -> (node, _mapping(node))
+        self._envs: dict[int, tuple[Any, dict]] = {}    # id(node) -> (node, _env_of(node))
 
     # --- results --------------------------------------------------------------------------------
     def warn(self, reason_code: str, path: str, line: int, message: str) -> None:
+        if len(message) > 4 * MAX_SHOWN:
+            message = message[:4 * MAX_SHOWN] + "…"
         key = (reason_code, path, line, message)
+        if key in self._warned or len(self.warnings) > MAX_WARNINGS:
+            return
+        self._warned.add(key)
+        if len(self.warnings) == MAX_WARNINGS:
+            reason_code, line, message = TOO_LARGE, 1, f"more than {MAX_WARNINGS} warnings; the rest are not shown"
+        self.warnings.append({"reason_code": reason_code, "path": path, "line": line, "message": message})
+
+    def too_large(self, path: str, line: int, message: str) -> None:
+        """A TOO_LARGE warning, once per file and message."""
+        key = (TOO_LARGE, path, message)
         if key not in self._warned:
             self._warned.add(key)
-            self.warnings.append({"reason_code": reason_code, "path": path, "line": line, "message": message})
+            self.warn(TOO_LARGE, path, line, message)
+
+    @property
+    def full(self) -> bool:
+        return len(self.targets) >= MAX_TARGETS
 
     def _unresolved_in(self, *values: str | None) -> list[str]:
         found = []
@@ -343,6 +616,8 @@ class _Scanner:
     def add(self, kind: str, name: str | None, path: str, line: int, source: str, *, step: _Step | None = None,
             cluster: str | None = None, stage: str | None = None, account: str | None = None,
             region: str | None = None, what: str | None = None) -> None:
+        if self.full:
+            return
         what = what or kind.replace("_", " ")
         unknown = self._unresolved_in(name)
         if unknown or REG in (name or ""):
@@ -355,38 +630,95 @@ class _Scanner:
             cluster = None if self._unresolved_in(cluster) or REG in (cluster or "") else cluster
             stage = None if self._unresolved_in(stage) or REG in (stage or "") else stage
         name = (name or "").strip()
-        if not name or len(self.targets) >= MAX_TARGETS:
+        if not name:
+            return
+        if len(name) > MAX_NAME:
+            self.too_large(path, line, f"{what}: a name longer than {MAX_NAME} characters; target skipped")
             return
         if step is not None:
             region = region or step.job.region
             account = account or step.job.account
-        self.targets.append({
+        target = {
             "target_kind": kind, "name": name, "cluster": cluster or None, "stage": stage or None,
             "account": _clean(account, _ACCOUNT), "region": _clean(region, _REGION),
             "path": path, "line": line, "source": source,
-        })
+        }
+        # A repeat of an earlier target in everything _merge compares would merge into what the
+        # earlier one merged into, changing nothing: drop it here, so repeats (a matrix job, a
+        # command run many times) neither cost work later nor count against MAX_TARGETS.
+        key = tuple(target[f] for f in ("target_kind", "name", "cluster", "stage", "account", "region"))
+        if key not in self._added:
+            self._added.add(key)
+            self.targets.append(target)
 
     # --- expression evaluation ------------------------------------------------------------------
-    def _mark_unresolved(self, expr: str) -> str:
-        if _ECR_REGISTRY_EXPR.search(expr):
+    def _mark_unresolved(self, expr: str, too_large: bool = False) -> str:
+        if _is_ecr_registry(expr):
             return REG
-        self.unresolved.append(expr)
-        return f"{UNRES}{len(self.unresolved) - 1}{UNRES}"
+        if len(expr) > MAX_SHOWN:
+            expr = expr[:MAX_SHOWN] + "…"
+        if too_large:
+            expr += " (too large to expand)"
+        index = self._unresolved_index.get(expr)
+        if index is None:
+            index = self._unresolved_index[expr] = len(self.unresolved)
+            self.unresolved.append(expr)
+        return f"{UNRES}{index}{UNRES}"
 
-    def gh(self, text: str, step: _Step | None, depth: int = 0) -> str:
-        """Substitute ``${{ ... }}`` expressions."""
-        return _GH_EXPR.sub(lambda m: self._eval(m.group(1).strip(), step, depth).replace("\n", " "), text)
+    def _exhausted(self, ctx: _Expansion) -> bool:
+        return ctx.size > MAX_EXPANDED or self.expanded > MAX_EXPANSION_TOTAL
 
-    def _eval(self, expr: str, step: _Step | None, depth: int) -> str:
+    def _spend(self, ctx: _Expansion, size: int) -> bool:
+        """Count ``size`` substituted characters; False once over a cap."""
+        ctx.size += size
+        self.expanded += size
+        return not self._exhausted(ctx)
+
+    def gh(self, text: str, step: _Step | None, ctx: _Expansion | None = None) -> str:
+        """Substitute ``${{ ... }}`` expressions, in one left-to-right scan (the first ``}}`` closes).
+
+        ``ctx`` is shared by the nested expansions of one top-level string."""
+        if "${{" not in text:
+            return text
+        ctx = ctx if ctx is not None else _Expansion()
+        out, pos = [], 0
+        while True:
+            start = text.find("${{", pos)
+            end = text.find("}}", start + 3) if start >= 0 else -1
+            if end < 0:
+                break
+            expr = text[start + 3:end].strip()
+            value = None if self._exhausted(ctx) else self._eval(expr, step, ctx).replace("\n", " ")
+            if value is None or not self._spend(ctx, len(value)):
+                value = self._mark_unresolved("${{ " + expr + " }}", too_large=True)
+            out += (text[pos:start], value)
+            pos = end + 2
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _eval(self, expr: str, step: _Step | None, ctx: _Expansion) -> str:
         for alternative in _split_or(expr):
-            value = self._operand(alternative.strip(), step, depth)
+            value = self._operand(alternative.strip(), step, ctx)
             if value:
                 return value
         return self._mark_unresolved("${{ " + expr + " }}")
 
-    def _operand(self, op: str, step: _Step | None, depth: int) -> str | None:
-        if depth > 8:
+    def _reference(self, kind: str, name: str, raw: str | None, step: _Step, ctx: _Expansion) -> str | None:
+        """An env/matrix value with its own expressions expanded: once per top-level string (a value
+        naming another twice, which names another twice ... must not fan out), None for a cycle or
+        a chain deeper than MAX_EXPANSION_DEPTH."""
+        key = (kind, name)
+        if raw is None or key in ctx.active or len(ctx.active) >= MAX_EXPANSION_DEPTH:
             return None
+        if key not in ctx.memo:
+            ctx.active.add(key)
+            try:
+                ctx.memo[key] = self.gh(raw, step, ctx)
+            finally:
+                ctx.active.discard(key)
+        return ctx.memo[key]
+
+    def _operand(self, op: str, step: _Step | None, ctx: _Expansion) -> str | None:
         m = re.fullmatch(r"'((?:[^']|'')*)'", op)
         if m:
             return m.group(1).replace("''", "'")
@@ -402,12 +734,12 @@ class _Scanner:
             return None
         m = re.fullmatch(r"env\.([A-Za-z_][\w-]*)|env\[\s*'([^']+)'\s*\]", op)
         if m:
-            raw = step.env.get(m.group(1) or m.group(2))
-            return self.gh(raw, step, depth + 1) if raw is not None else None
+            name = m.group(1) or m.group(2)
+            return self._reference("env", name, step.env.get(name), step, ctx)
         m = re.fullmatch(r"matrix\.([A-Za-z_][\w-]*)|matrix\[\s*'([^']+)'\s*\]", op)
         if m:
-            raw = step.job.matrix.get(m.group(1) or m.group(2))
-            return self.gh(raw, step, depth + 1) if raw is not None else None
+            name = m.group(1) or m.group(2)
+            return self._reference("matrix", name, step.job.matrix.get(name), step, ctx)
         m = re.fullmatch(r"(?:github\.event\.)?inputs\.([A-Za-z_][\w-]*)", op)
         if m:
             return step.job.inputs.get(m.group(1))
@@ -416,21 +748,32 @@ class _Scanner:
             return step.job.outputs.get(m.group(1), {}).get(m.group(2))
         return None
 
-    def sh(self, word: str, step: _Step, shell: _Shell) -> str:
-        """Substitute ``$VAR`` / ``${VAR}`` / ``${VAR:-default}`` in one shell word."""
+    def sh(self, word: str, step: _Step, shell: _Shell, ctx: _Expansion | None = None) -> str:
+        """Substitute ``$VAR`` / ``${VAR}`` / ``${VAR:-default}`` in one shell word.
+
+        ``ctx`` is shared by the words of one command, so what they expand to is capped together
+        (A=$B$B; B=$C$C ... doubles per assignment)."""
+        if "$" not in word:
+            return word
+        ctx = ctx if ctx is not None else _Expansion()
+
         def var(m: re.Match) -> str:
             name, default = m.group(1) or m.group(3), m.group(2)
+            if self._exhausted(ctx):
+                return self._mark_unresolved("$" + name, too_large=True)
             if name in shell.env:
-                return shell.env[name]
-            if name in step.env:
-                return self.gh(step.env[name], step)
-            if name == "GITHUB_REPOSITORY" and self.repo:
-                return self.repo
-            if name == "GITHUB_WORKSPACE":
-                return "/"
-            if default is not None:
-                return default
-            return self._mark_unresolved("$" + name)
+                value = shell.env[name]
+            elif name in step.env:
+                value = self._reference("env", name, step.env[name], step, ctx) or ""
+            elif name == "GITHUB_REPOSITORY" and self.repo:
+                value = self.repo
+            elif name == "GITHUB_WORKSPACE":
+                value = "/"
+            elif default is not None:
+                value = default
+            else:
+                return self._mark_unresolved("$" + name)
+            return value if self._spend(ctx, len(value)) else self._mark_unresolved("$" + name, too_large=True)
         return _SH_VAR.sub(var, word)
 
     # --- workflows ------------------------------------------------------------------------------
@@ -449,6 +792,9 @@ class _Scanner:
             if root is not None:
                 self.warn(INVALID_YAML, path, 1, "workflow is not a mapping")
             return
+        # Aliased nodes are shared, so a job or step referenced many times is converted once.
+        self._maps.clear()
+        self._envs.clear()
         if ACTION_PATH.match(path):
             runs = _mapping(top.get("runs"))
             inputs = {k: d for k, d in ((k, _scalar(_mapping(v).get("default")))
@@ -456,7 +802,9 @@ class _Scanner:
             self.scan_job(path, runs.get("steps"), _Job(path, {}, {}, inputs))
             return
         wf_env = _env_of(top.get("env"))
+        wf_used = {a or b for value in wf_env.values() for a, b in _MATRIX_REF.findall(value)}
         lines = text.split("\n")
+        used_by_span: dict[tuple[int, int], set[str]] = {}
         inputs: dict[str, str] = {}
         for trigger in ("workflow_dispatch", "workflow_call"):
             for key, spec in _mapping(_mapping(_mapping(top.get("on")).get(trigger)).get("inputs")).items():
@@ -465,20 +813,36 @@ class _Scanner:
                     inputs[key] = default
         wf_dir = _scalar(_mapping(_mapping(top.get("defaults")).get("run")).get("working-directory")) or ""
         for _job_id, job_node in _mapping(top.get("jobs")).items():
-            job = _mapping(job_node)
+            job = self._map(job_node)
             if not job:
                 continue
-            env = {**wf_env, **_env_of(job.get("env"))}
+            env = ChainMap(self._env(job.get("env")), wf_env)
             workdir = _scalar(_mapping(_mapping(job.get("defaults")).get("run")).get("working-directory")) or wf_dir
-            span = "\n".join(lines[job_node.start_mark.line:job_node.end_mark.line + 1] + list(wf_env.values()))
-            for combo in self._matrix_combos(job.get("strategy"), span):
-                base = _Job(path, dict(env), combo, inputs, workdir=workdir)
+            span = (job_node.start_mark.line, job_node.end_mark.line + 1)
+            if span not in used_by_span:  # an aliased job has its anchor's span: read it once
+                used_by_span[span] = wf_used | {a or b for line in lines[span[0]:span[1]]
+                                                for a, b in _MATRIX_REF.findall(line)}
+            for combo in self._matrix_combos(job.get("strategy"), used_by_span[span]):
+                base = _Job(path, _layer(env), combo, inputs, workdir=workdir)
                 base.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
                 self.scan_job(path, job.get("steps"), base)
 
-    def _matrix_combos(self, strategy: Any, span: str) -> list[dict[str, str]]:
+    def _map(self, node: Any) -> dict[str, yaml.Node]:
+        """``_mapping``, once per node of the workflow being scanned (the node is kept, so its id is)."""
+        hit = self._maps.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = self._maps[id(node)] = (node, _mapping(node))
+        return hit[1]
+
+    def _env(self, node: Any) -> dict[str, str]:
+        """``_env_of``, once per node of the workflow being scanned; shared, so never written to."""
+        hit = self._envs.get(id(node))
+        if hit is None or hit[0] is not node:
+            hit = self._envs[id(node)] = (node, _env_of(node))
+        return hit[1]
+
+    def _matrix_combos(self, strategy: Any, used: set[str]) -> list[dict[str, str]]:
         """Matrix combinations, projected on the keys the job text uses (GitHub's expansion rules)."""
-        used = {a or b for a, b in _MATRIX_REF.findall(span)}
         if not used:
             return [{}]
         matrix = _mapping(_mapping(strategy).get("matrix"))
@@ -521,17 +885,24 @@ class _Scanner:
         if not isinstance(steps_node, yaml.SequenceNode):
             return
         for step_node in steps_node.value:
-            step = _mapping(step_node)
+            self.step_visits += 1
+            if self.step_visits > MAX_STEP_VISITS:
+                self.too_large(path, step_node.start_mark.line + 1,
+                               f"more than {MAX_STEP_VISITS} workflow steps (matrix combinations included) in this "
+                               "repository; the rest were not read")
+                return
+            step = self._map(step_node)
             if not step:
                 continue
-            env = {**job.env, **_env_of(step.get("env"))}
+            # the step's env over the job's: steps see the job env as it is when they run
+            env = _layer(self._env(step.get("env")), job.env)
             view = _Step(job, env, job.workdir, _scalar(step.get("id")))
             workdir = _scalar(step.get("working-directory"))
             if workdir is not None:
                 view.workdir = self.gh(workdir, view)
             uses = _scalar(step.get("uses"))
             if uses:
-                self.scan_action(path, uses, _mapping(step.get("with")), view, step_node.start_mark.line + 1)
+                self.scan_action(path, uses, self._map(step.get("with")), view, step_node.start_mark.line + 1)
             run = step.get("run")
             if _scalar(run):
                 exact = run.style == "|"
@@ -585,8 +956,21 @@ class _Scanner:
                 self.image(ref, path, vline, "docker" if key == "tags" else action.split("/")[-1], step)
 
     # --- run scripts ----------------------------------------------------------------------------
+    def _script_work(self, path: str, line: int, work: int) -> bool:
+        """Count script work; False (and one warning per file) once over MAX_SCRIPT_WORK."""
+        self.script_work += work
+        if self.script_work <= MAX_SCRIPT_WORK:
+            return True
+        self.too_large(path, line, "scripts in this repository are too long to read in full (matrix "
+                                   "combinations included); the rest were not read")
+        return False
+
     def scan_script(self, path: str, script: str, step: _Step, base: int, exact: bool) -> None:
+        if not self._script_work(path, base, 0):
+            return
         script = self.gh(script, step)
+        if not self._script_work(path, base, len(script)):
+            return
         shell = _Shell(cwd=step.workdir)
         lines = script.split("\n")
         i, heredoc = 0, None
@@ -597,14 +981,31 @@ class _Scanner:
                 if line.strip() == heredoc:
                     heredoc = None
                 continue
-            while (len(line) - len(line.rstrip("\\"))) % 2 == 1 and i < len(lines):
-                line = line[:-1] + " " + lines[i]
-                i += 1
+            if _continued(line) and i < len(lines):
+                parts = [line]  # joined once at the end: joining line by line is quadratic
+                while _continued(parts[-1]) and i < len(lines):
+                    parts[-1] = parts[-1][:-1]
+                    parts.append(lines[i])
+                    i += 1
+                line = " ".join(parts)
             m = _HEREDOC.search(line)
             if m:
                 heredoc = m.group(1)
-            for tokens in _commands(line):
-                self.command(tokens, path, base + (start if exact else 0), step, shell)
+            at = base + (start if exact else 0)
+            if len(line) > MAX_LINE:
+                self.too_large(path, at, f"a shell line longer than {MAX_LINE} characters was not read")
+                continue
+            if not _MAYBE_COMMAND.search(line):
+                continue
+            commands = self._tokens.get(line)
+            if commands is None:
+                if not self._script_work(path, at, len(line)):
+                    return
+                commands = self._tokens[line] = _commands(line)
+            for tokens in commands:
+                if not self._script_work(path, at, COMMAND_COST):
+                    return
+                self.command(tokens, path, at, step, shell)
 
     def command(self, tokens: list[str], path: str, line: int, step: _Step, shell: _Shell) -> None:
         args, redirects = _strip_redirects(tokens)
@@ -624,15 +1025,17 @@ class _Scanner:
             return
         if args[0] in ("export", "declare", "local", "readonly"):
             args = [a for a in args[1:] if not a.startswith("-")]
+        ctx = _Expansion()  # one expansion budget for the whole command
         while args and _ASSIGN.match(args[0]):
             name, value = _ASSIGN.match(args[0]).groups()
             # "$" alone is what is left of a command substitution split off by the tokenizer
-            shell.env[name] = self._mark_unresolved("$" + name) if value.endswith("$") else self.sh(value, step, shell)
+            shell.env[name] = (self._mark_unresolved("$" + name) if value.endswith("$")
+                               else self.sh(value, step, shell, ctx))
             args = args[1:]
         args = _unwrap(args)
         if not args:
             return
-        args = [self.sh(a, step, shell) for a in args]
+        args = [self.sh(a, step, shell, ctx) for a in args]
         prog = posixpath.basename(args[0])
         if prog == "cd" and len(args) > 1 and not self._unresolved_in(args[1]) and args[1] not in ("-", "~"):
             shell.cwd = _join(shell.cwd, args[1])
@@ -736,21 +1139,43 @@ class _Scanner:
         for candidate in candidates:
             if candidate in self.files:
                 self.used.add(candidate)
-                for env_name, params, _ in self.samconfig_stacks(candidate, self.files[candidate]):
-                    if env_name == env:
-                        self.add(CFN_STACK, params["stack_name"], path, line, "sam", step=step,
-                                 region=region or params.get("region"))
-                        return
+                params = self._samconfig_envs(candidate).get(env)
+                if params is not None:
+                    self.add(CFN_STACK, params["stack_name"], path, line, "sam", step=step,
+                             region=region or params.get("region"))
+                    return
         self.warn(UNRESOLVED, path, line, f"sam {pos[0]} without --stack-name and no stack_name for config "
                                           f"env {env!r} in {' or '.join(candidates)}; target skipped")
 
-    def samconfig_stacks(self, path: str, text: str) -> list[tuple[str, dict, int]]:
+    def _parse_once(self, kind: str, path: str, parse: Callable[[str], Any]) -> tuple[Any, Exception | None]:
+        """(``parse(text)``, None) or (None, the exception) for a file, computed once however many
+        commands point at it."""
+        key = (kind, path)
+        if key not in self._parsed:
+            try:
+                self._parsed[key] = (parse(self.files[path]), None)
+            except Exception as exc:  # noqa: BLE001 - callers turn it into a warning
+                self._parsed[key] = (None, exc)
+        return self._parsed[key]
+
+    def samconfig_stacks(self, path: str) -> list[tuple[str, dict, int]]:
         """(config env, {stack_name, region}, line) for each env of a samconfig file with a stack name."""
+        stacks, _ = self._parse_once("samconfig", path, lambda text: self._samconfig_stacks(path, text))
+        return stacks
+
+    def _samconfig_envs(self, path: str) -> dict[str, dict]:
+        """Config env -> parameters (the first env of a name, as a scan in order finds it), once per file."""
+        envs, _ = self._parse_once("samconfig-envs", path, lambda text: {
+            env_name: params for env_name, params, _ in reversed(self.samconfig_stacks(path))})
+        return envs
+
+    def _samconfig_stacks(self, path: str, text: str) -> list[tuple[str, dict, int]]:
         try:
             data = tomllib.loads(text) if path.endswith(".toml") else _load_tolerant(text)
         except Exception as exc:  # TOMLDecodeError, YAMLError
             self.warn(INVALID_YAML, path, 1, f"unreadable SAM config: {exc}")
             return []
+        line = None
         found = []
         for env_name, env in (data.items() if isinstance(data, dict) else []):
             if not isinstance(env, dict):
@@ -762,7 +1187,9 @@ class _Scanner:
                 if isinstance(section, dict):
                     params.update({k: v for k, v in section.items() if isinstance(v, str)})
             if params.get("stack_name"):
-                found.append((str(env_name), params, _line_of(text, r"^\s*stack_name\s*[=:]")))
+                if line is None:  # [ \t]: with re.M, \s* would rescan every run of blank lines from each line
+                    line = _line_of(text, r"^[ \t]*stack_name[ \t]*[=:]")
+                found.append((str(env_name), params, line))
         return found
 
     def serverless(self, args: list[str], path: str, line: int, step: _Step, cwd: str) -> None:
@@ -785,23 +1212,34 @@ class _Scanner:
     def serverless_targets(self, config_path: str, path: str, line: int, step: _Step | None, *,
                            stage: str | None, region: str | None, deployed: bool) -> None:
         text = self.files[config_path]
-        try:
-            doc = json.loads(text) if config_path.endswith(".json") else _load_tolerant(text)
-        except Exception as exc:
+        doc, exc = self._parse_once("serverless", config_path,
+                                    json.loads if config_path.endswith(".json") else _load_tolerant)
+        if exc is not None:
             mark = getattr(exc, "problem_mark", None)
             self.warn(INVALID_YAML, config_path, mark.line + 1 if mark else 1, f"unreadable serverless config: {exc}")
             return
         if not isinstance(doc, dict):
             self.warn(INVALID_YAML, config_path, 1, "serverless config is not a mapping")
             return
-        env = step.env if step else {}
-        resolve = lambda value, st: _sls_resolve(value, doc, st, region, env)  # noqa: E731
+        resolver = _SlsResolver(doc, region, step.env if step else {})
+        try:
+            self._serverless_targets(resolver, doc, text, config_path, path, line, step, stage, region, deployed)
+        finally:
+            if resolver.too_large:
+                self.warn(UNRESOLVED, config_path, 1,
+                          f"serverless variables expand to more than {MAX_SLS_VALUE} characters or nest deeper "
+                          f"than {_SlsResolver.MAX_DEPTH} levels; those values were left unresolved")
+
+    def _serverless_targets(self, resolver: _SlsResolver, doc: dict, text: str, config_path: str, path: str,
+                            line: int, step: _Step | None, stage: str | None, region: str | None,
+                            deployed: bool) -> None:
+        resolve = resolver.resolve
         service = doc.get("service")
         service = service.get("name") if isinstance(service, dict) else service
         service_name = resolve(service, stage)
         if not service_name:
             self.warn(UNRESOLVED, config_path, _line_of(text, r"^service\s*:"),
-                      f"serverless service name {service!r} could not be resolved; target skipped")
+                      f"serverless service name {_shown(service)} could not be resolved; target skipped")
             return
         provider = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
         if stage is None:
@@ -816,6 +1254,8 @@ class _Scanner:
         if isinstance(functions, list):  # the framework also accepts a list of one-key mappings
             functions = {k: v for item in functions if isinstance(item, dict) for k, v in item.items()}
         for key, spec in (functions.items() if isinstance(functions, dict) else []):
+            if self.full or (step is not None and not self._script_work(path, line, ADD_COST)):
+                return
             explicit = spec.get("name") if isinstance(spec, dict) else None
             name = resolve(explicit, stage) if explicit is not None else f"{service_name}-{stage}-{key}"
             if name:
@@ -825,9 +1265,12 @@ class _Scanner:
         opts, pos = _opts(args, _CDK_FLAGS)
         if not pos or pos[0] != "deploy":
             return
-        app = self.cdk_app(cwd, _opt(opts, "--app", "-a"))
-        declared = {s["id"]: s for s in app}
+        app, declared = self._cdk_app(cwd, _opt(opts, "--app", "-a"))
         selectors = pos[1:] or (["*"] if "--all" in opts else [])
+        if len(selectors) > MAX_CDK_SELECTORS:  # each one with a wildcard is matched against every stack
+            self.too_large(path, line, f"cdk deploy with more than {MAX_CDK_SELECTORS} stack names; the rest "
+                                       "were not read")
+            selectors = selectors[:MAX_CDK_SELECTORS]
         if not selectors and len(app) == 1:
             selectors = [app[0]["id"]]  # cdk deploys an app's only stack without being told its name
         if not selectors:
@@ -839,12 +1282,21 @@ class _Scanner:
                 self.add(CDK_STACK, selector, path, line, "cdk", step=step,
                          account=found.get("account"), region=found.get("region"))
                 continue
-            matches = [s for s in app if fnmatch.fnmatchcase(s["id"], selector)]
+            key = (id(app), selector)  # app lists are cached and kept, so their ids are stable
+            if key not in self._cdk_matches:
+                self._cdk_matches[key] = [s for s in app if fnmatch.fnmatchcase(s["id"], selector)]
+            matches = self._cdk_matches[key]
             if not matches:
                 shown = "--all" if selector == "*" and "--all" in opts else repr(selector)
                 self.warn(UNRESOLVED, path, line, f"cdk deploy {shown}: the stacks it selects are only known after "
                                                   "cdk synth (no readable app file)")
+            done = (key, step.job.region, step.job.account)
+            if done in self._cdk_done:  # the same stacks again: every add would be a repeat
+                continue
+            self._cdk_done.add(done)
             for stack in matches:
+                if self.full or not self._script_work(path, line, ADD_COST):
+                    return
                 self.add(CDK_STACK, stack["id"], path, line, "cdk", step=step,
                          account=stack["account"], region=stack["region"])
 
@@ -853,32 +1305,30 @@ class _Scanner:
 
         The app comes from ``--app`` or the ``app`` command in ``cdk.json``; its entry file is read
         with a pattern for ``new SomeStack(app, 'Id', { env: { account, region } })`` calls."""
+        return self._cdk_app(cwd, app_command)[0]
+
+    def _cdk_app(self, cwd: str, app_command: str | None) -> tuple[list[dict], dict[str, dict]]:
+        """``cdk_app`` and its stacks by id, computed once per (cwd, app command)."""
         config = _join(cwd, "cdk.json")
         if app_command is None and config in self.files:
             self.used.add(config)
-            try:
-                data = json.loads(self.files[config])
-            except (ValueError, RecursionError):
+            data, exc = self._parse_once("json", config, json.loads)
+            if exc is not None:
                 self.warn(INVALID_YAML, config, 1, "unreadable cdk.json")
-                return []
+                return [], {}
             app_command = data.get("app") if isinstance(data, dict) and isinstance(data.get("app"), str) else None
-        stacks: list[dict] = []
-        for word in (app_command or "").split():
-            source = _join(cwd, word)
-            if not _CDK_APP_FILE.match(word) or source not in self.files:
-                continue
-            self.used.add(source)
-            text = self.files[source]
-            for m in _CDK_STACK_CALL.finditer(text):
-                stack_id = m.group(2)
-                if "{" in stack_id:
-                    continue  # a template string: the id is computed
-                call = _call_arguments(text, m.end())
-                account, region = _CDK_ACCOUNT.search(call), _CDK_REGION.search(call)
-                stacks.append({"id": stack_id, "account": account.group(1) if account else None,
-                               "region": region.group(1) if region else None, "path": source,
-                               "line": text.count("\n", 0, m.start()) + 1})
-        return stacks
+        key = (cwd, app_command or "")
+        if key not in self._cdk_apps:
+            stacks: list[dict] = []
+            for word in dict.fromkeys((app_command or "").split()):
+                source = _join(cwd, word)
+                if not _CDK_APP_FILE.match(word) or source not in self.files:
+                    continue
+                self.used.add(source)
+                found, _ = self._parse_once("cdk", source, lambda text: _cdk_stacks(source, text))
+                stacks.extend(found[:MAX_TARGETS - len(stacks)])
+            self._cdk_apps[key] = (stacks, {s["id"]: s for s in stacks})
+        return self._cdk_apps[key]
 
     def copilot(self, args: list[str], path: str, line: int, step: _Step) -> None:
         """``copilot [svc|job] deploy --name S --env E``: stack {app}-{env}-{svc}, image repo {app}/{svc}."""
@@ -889,7 +1339,10 @@ class _Scanner:
             return
         app = _opt(opts, "--app", "-a") or self.copilot_app()
         name = _opt(opts, "--name", "-n")
-        manifests = {m.group(1): m.group(0) for m in map(_COPILOT_MANIFEST.match, sorted(self.files)) if m}
+        if self._copilot_manifests is None:
+            self._copilot_manifests = {m.group(1): m.group(0)
+                                       for m in map(_COPILOT_MANIFEST.match, sorted(self.files)) if m}
+        manifests = self._copilot_manifests
         if name is None and len(manifests) == 1:
             name = next(iter(manifests))  # copilot picks the workspace's only service itself
         env = _opt(opts, "--env", "-e")
@@ -898,15 +1351,17 @@ class _Scanner:
             self.warn(UNRESOLVED, path, line, f"copilot deploy without {missing}; stack name unknown")
             if not (name and app):
                 return
-        self.used.update(p for n, p in manifests.items() if n == name)
+        if name in manifests:
+            self.used.add(manifests[name])
         self.add(ECR_IMAGE, f"{app}/{name}", path, line, "copilot", step=step)
         if env:
             self.add(CFN_STACK, f"{app}-{env}-{name}", path, line, "copilot", step=step, stage=env)
 
     def copilot_app(self) -> str | None:
-        text = self.files.get(COPILOT_WORKSPACE)
-        m = re.search(r"^application\s*:\s*['\"]?([\w-]+)", text or "", re.M)
-        return m.group(1) if m else None
+        if self._copilot_app is _UNSET:
+            m = re.search(r"^application\s*:\s*['\"]?([\w-]+)", self.files.get(COPILOT_WORKSPACE) or "", re.M)
+            self._copilot_app = m.group(1) if m else None
+        return self._copilot_app  # type: ignore[return-value]
 
     def docker(self, args: list[str], path: str, line: int, step: _Step) -> None:
         while args and args[0] in ("buildx", "image", "builder"):
@@ -930,14 +1385,19 @@ class _Scanner:
         lines = text.replace("\r\n", "\n").split("\n")
         step = _Step(_Job(path, {}, {}, {}), {}, "")
         run_key = re.compile(r"^(\s*(?:-\s+)?)run\s*:\s*(.*)$")
-        ecs_uses = re.compile(r"^(\s*)-?\s*uses\s*:\s*['\"]?aws-actions/amazon-ecs-deploy-task-definition")
+        # (?:-\s*)? rather than -?\s*: two \s* runs around an optional "-" split a long run of
+        # spaces every possible way (quadratic per line)
+        ecs_uses = re.compile(r"^(\s*)(?:-\s*)?uses\s*:\s*['\"]?aws-actions/amazon-ecs-deploy-task-definition")
         for i, line in enumerate(lines):
             m = run_key.match(line)
             if m:
                 column, value = len(m.group(1)), m.group(2).strip()
+                if not self._script_work(path, i + 1, 0):  # don't even gather the block
+                    continue
                 if value[:1] in ("|", ">"):
                     body = []
-                    for nxt in lines[i + 1:]:
+                    for j in range(i + 1, len(lines)):
+                        nxt = lines[j]
                         if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= column:
                             break
                         body.append(nxt)
@@ -972,7 +1432,7 @@ class _Scanner:
             if path in self.used:
                 continue
             if base in SAMCONFIG_NAMES:
-                for env_name, params, line in self.samconfig_stacks(path, text):
+                for env_name, params, line in self.samconfig_stacks(path):
                     self.add(CFN_STACK, params["stack_name"], path, line, "sam", region=params.get("region"))
             elif base in SERVERLESS_NAMES:
                 self.serverless_targets(path, path, _line_of(text, r"^service\s*:"), None,
@@ -1014,9 +1474,11 @@ class _Scanner:
         """``sh '...'`` steps of a Jenkins pipeline, with its ``environment {}`` literals as env."""
         env = dict(_JENKINS_ENV.findall(text))
         step = _Step(_Job(path, env, {}, {}), env, "")
+        line_of = _Lines(text)
         for m in _JENKINS_SH.finditer(text):
-            body_start = m.start(2)
-            line = text.count("\n", 0, body_start) + 1
+            if not self._script_work(path, line_of(m.start()), 0):
+                return
+            line = line_of(m.start(2))
             body = re.sub(r"\\([\\$\"'])", r"\1", m.group(2))  # Groovy string escapes
             self.scan_script(path, body, step, line, True)
 
@@ -1044,10 +1506,15 @@ class _Scanner:
             self.warn(INVALID_YAML, path, 1, f"unreadable task definition JSON: {exc}")
             return
         containers = doc.get("containerDefinitions") if isinstance(doc, dict) else None
+        literal_lines: dict[str, int] | None = None
         for container in containers if isinstance(containers, list) else []:
+            if self.full:
+                return
             image = container.get("image") if isinstance(container, dict) else None
             if isinstance(image, str):
-                self.image(image, path, _line_of(text, re.escape(json.dumps(image))), "ecs-task-definition", None)
+                if literal_lines is None:
+                    literal_lines = _literal_lines(text)
+                self.image(image, path, literal_lines.get(json.dumps(image), 1), "ecs-task-definition", None)
 
     def scan_template(self, path: str, text: str) -> None:
         try:
@@ -1060,26 +1527,69 @@ class _Scanner:
         if not isinstance(resources, dict):
             return
         transform = doc.get("Transform")
-        sam = "AWS::Serverless" in (" ".join(transform) if isinstance(transform, list) else str(transform or ""))
+        sam = any(isinstance(t, str) and "AWS::Serverless" in t
+                  for t in (transform if isinstance(transform, list) else [transform]))
+        names = _TemplateNames(text)
         for resource in resources.values():
+            if self.full:
+                return
             if not isinstance(resource, dict) or not isinstance(resource.get("Properties"), dict):
                 continue
             props, kind = resource["Properties"], resource.get("Type")
             if kind in ("AWS::Serverless::Function", "AWS::Lambda::Function") and isinstance(props.get("FunctionName"), str):
                 name = props["FunctionName"]
-                self.add(LAMBDA_FUNCTION, name, path, _line_of(text, r"FunctionName\s*:\s*['\"]?" + re.escape(name)),
+                self.add(LAMBDA_FUNCTION, name, path, names.line("FunctionName", name),
                          "sam" if sam else "cloudformation")
             elif kind == "AWS::ECS::Service" and isinstance(props.get("ServiceName"), str):
                 name = props["ServiceName"]
                 cluster = props.get("Cluster", "default")  # an intrinsic (!Ref) is unknown, not "default"
-                self.ecs(name, cluster if isinstance(cluster, str) else "", path, _line_of(text, r"ServiceName\s*:\s*['\"]?" + re.escape(name)),
+                self.ecs(name, cluster if isinstance(cluster, str) else "", path, names.line("ServiceName", name),
                          "sam" if sam else "cloudformation", None)
 
 
 # --- module-level helpers used by the scanner -------------------------------------------------------
+def _literal_lines(text: str) -> dict[str, int]:
+    """Line of the first occurrence of each JSON string literal (as written, quotes included):
+    one pass, where a search per container from the top of the file is quadratic."""
+    found: dict[str, int] = {}
+    line_of = _Lines(text)
+    for m in _JSON_STRING.finditer(text):
+        found.setdefault(m.group(), line_of(m.start()))
+    return found
+
+
+class _TemplateNames:
+    """Lines of ``FunctionName: x`` / ``ServiceName: x`` in a template, indexed in one pass.
+
+    A name is looked up as the whole value written after the key; one written some other way
+    (flow style, odd quoting) falls back to a search from the top, a bounded number of times."""
+
+    MAX_SEARCHES = 20
+
+    def __init__(self, text: str):
+        self.text = text
+        self.searches = 0
+        line_of = _Lines(text)
+        self.found: dict[tuple[str, str], int] = {}
+        for m in _TEMPLATE_NAME_KEY.finditer(text):
+            self.found.setdefault((m.group(1), m.group(2)), line_of(m.start()))
+
+    def line(self, key: str, name: str) -> int:
+        line = self.found.get((key, name))
+        if line is None and self.searches < self.MAX_SEARCHES:
+            self.searches += 1
+            line = _line_of(self.text, key + r"\s*:\s*['\"]?" + re.escape(name))
+        return line or 1
+
+
 def _join(cwd: str, path: str) -> str:
     joined = posixpath.normpath(posixpath.join(cwd or "", path))
     return joined.lstrip("/") if joined not in (".", "/") else ""
+
+
+def _continued(line: str) -> bool:
+    """Whether a shell line ends in an unescaped backslash (continues on the next line)."""
+    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
 
 
 def _commands(line: str) -> list[list[str]]:
@@ -1158,6 +1668,24 @@ def _unwrap(args: list[str]) -> list[str]:
     return args
 
 
+def _cdk_stacks(source: str, text: str) -> list[dict]:
+    """The top-level stacks one CDK app file declares (at most MAX_TARGETS)."""
+    stacks: list[dict] = []
+    line_of = _Lines(text)
+    for m in _CDK_STACK_CALL.finditer(text):
+        stack_id = m.group(2)
+        if "{" in stack_id:
+            continue  # a template string: the id is computed
+        call = _call_arguments(text, m.end())
+        account, region = _CDK_ACCOUNT.search(call), _CDK_REGION.search(call)
+        stacks.append({"id": stack_id, "account": account.group(1) if account else None,
+                       "region": region.group(1) if region else None, "path": source,
+                       "line": line_of(m.start())})
+        if len(stacks) >= MAX_TARGETS:
+            break
+    return stacks
+
+
 def _call_arguments(text: str, start: int, limit: int = 4000) -> str:
     """Text from ``start`` to the parenthesis that closes the call it is inside."""
     depth = 1
@@ -1221,53 +1749,81 @@ def _printable(value: str, unresolved: list[str]) -> str:
     return value.replace(REG, "<registry>")
 
 
-def _sls_resolve(value: Any, doc: dict, stage: str | None, region: str | None, env: dict[str, str],
-                 depth: int = 0) -> str | None:
-    """Evaluate Serverless Framework ``${...}`` variables we can know statically; None if we can't."""
-    if value is None or isinstance(value, (dict, list, _Intrinsic, bool)) or depth > 6:
-        return None
-    text = str(value)
-    for _ in range(20):
-        m = _SLS_VAR.search(text)
-        if not m:
-            return text.strip() or None
-        resolved = None
-        for source in (s.strip() for s in m.group(1).split(",")):
-            if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
-                resolved = source[1:-1]
-            elif source in ("opt:stage", "sls:stage"):
-                resolved = stage
-            elif source == "opt:region":
-                resolved = region
-            elif source.startswith("self:"):
-                node: Any = doc
-                for key in source[5:].split("."):
-                    node = node.get(key) if isinstance(node, dict) else None
-                resolved = _sls_resolve(node, doc, stage, region, env, depth + 1)
-            elif source.startswith("env:"):
-                raw = env.get(source[4:])
-                resolved = raw if raw and not _GH_EXPR.search(raw) else None
-            if resolved:
-                break
-        if not resolved:
+class _SlsResolver:
+    """Serverless Framework ``${...}`` variables of one config that we can know statically.
+
+    Each ``self:`` reference is resolved once per (path, stage, depth): ``a: ${self:b}${self:b}``,
+    ``b: ${self:c}${self:c}`` ... is exponential otherwise. A value growing past MAX_SLS_VALUE
+    characters is unresolved (and ``too_large`` is set, for one warning)."""
+
+    MAX_DEPTH = 6        # self: references followed
+    MAX_STEPS = 20       # variables substituted in one value
+
+    def __init__(self, doc: dict, region: str | None, env: Env):
+        self.doc, self.region, self.env = doc, region, env
+        self.memo: dict[tuple[str, str | None, int], str | None] = {}
+        self.too_large = False
+
+    def resolve(self, value: Any, stage: str | None, depth: int = 0) -> str | None:
+        """``value`` with its variables substituted; None if we can't."""
+        if value is None or isinstance(value, (dict, list, set, tuple, bytes, _Intrinsic, bool)):
             return None
-        text = text[: m.start()] + resolved + text[m.end():]
-    return None
+        if depth > self.MAX_DEPTH:
+            self.too_large = True
+            return None
+        text = str(value)
+        for _ in range(self.MAX_STEPS):
+            if len(text) > MAX_SLS_VALUE:
+                self.too_large = True
+                return None
+            m = _SLS_VAR.search(text)
+            if not m:
+                return text.strip() or None
+            resolved = None
+            for source in (s.strip() for s in m.group(1).split(",")):
+                if len(source) >= 2 and source[0] in "'\"" and source[-1] == source[0]:
+                    resolved = source[1:-1]
+                elif source in ("opt:stage", "sls:stage"):
+                    resolved = stage
+                elif source == "opt:region":
+                    resolved = self.region
+                elif source.startswith("self:"):
+                    resolved = self._self(source[5:], stage, depth + 1)
+                elif source.startswith("env:"):
+                    raw = self.env.get(source[4:])
+                    resolved = raw if raw and not _has_gh_expr(raw) else None
+                if resolved:
+                    break
+            if not resolved:
+                return None
+            text = text[: m.start()] + resolved + text[m.end():]
+        return None
+
+    def _self(self, path: str, stage: str | None, depth: int) -> str | None:
+        key = (path, stage, depth)
+        if key not in self.memo:
+            node: Any = self.doc
+            for part in path.split("."):
+                node = node.get(part) if isinstance(node, dict) else None
+            self.memo[key] = self.resolve(node, stage, depth)
+        return self.memo[key]
 
 
 def _merge(targets: list[dict]) -> list[dict]:
     """Drop repeats: a target equal to an earlier one, or one that only adds what the earlier lacked."""
     merged: list[dict] = []
+    by_name: dict[tuple[str, str], list[dict]] = {}  # only same kind and name can merge: no all-pairs pass
     for target in targets:
-        for seen in merged:
-            if (seen["target_kind"], seen["name"]) == (target["target_kind"], target["name"]) and all(
-                    seen[f] is None or target[f] is None or seen[f] == target[f]
-                    for f in ("cluster", "stage", "account", "region")):
+        same = by_name.setdefault((target["target_kind"], target["name"]), [])
+        for seen in same:
+            if all(seen[f] is None or target[f] is None or seen[f] == target[f]
+                   for f in ("cluster", "stage", "account", "region")):
                 for f in ("cluster", "stage", "account", "region"):
                     seen[f] = seen[f] or target[f]
                 break
         else:
             merged.append(dict(target))
+            same.append(merged[-1])
     return merged
 
 

@@ -5,6 +5,10 @@ code, HTML blocks, reference definitions and the rest are recognised the way Git
 them; we only choose which paragraph is "real prose". reStructuredText and plain-text READMEs
 get a small line-based reader: titles, directives, comments, literal blocks and field lists
 are skipped and inline markup is stripped.
+
+README text is tenant data: only a bounded prefix is read, paragraphs get their inline parse one
+at a time until one is prose, and every pattern here is linear, so a huge or pathological README
+costs a bounded amount of work (markdown-it is linear, but slow on hostile inline text).
 """
 from __future__ import annotations
 
@@ -21,16 +25,23 @@ README_NAMES = (
     "README.adoc", "README.asciidoc", "README.org", "README",
 )
 
-_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+# Inline parsing is run per candidate paragraph (see first_paragraph), not over the whole document.
+_MD = MarkdownIt("commonmark").enable(["table", "strikethrough"]).disable("inline")
+# The summary is a paragraph near the top, clipped to ``limit``: reading more is wasted work.
+MAX_SOURCE = 64 * 1024
+MAX_PARAGRAPH = 8 * 1024
+MAX_PARAGRAPHS = 200  # top-level paragraphs looked at before giving up (badge rows, link rows ...)
 _MARKDOWN_EXT = (".md", ".markdown", ".mdown", ".mkd", ".mkdn")
 
 _WS = re.compile(r"\s+")
-_URL_ONLY = re.compile(r"^(?:<?https?://\S+>?\s*)+$")
+# One or more URLs: each whitespace-separated word must be a URL (the old (?:<?https?://\S+>?\s*)+
+# let \S+ and the repeat split glued URLs every possible way: exponential).
+_URL_ONLY = re.compile(r"^<?https?://\S+(?:\s+<?https?://\S+)*\s*$")
 _EMOJI_CODE = re.compile(r"(?:(?<=\s)|^):[a-z0-9_+-]+:(?=[\s.,;!?)]|$)")
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+(?=[.,;:!?](?:\s|$))")
 _HAS_WORD = re.compile(r"[^\W\d_]{2,}")
 _NAV_NOISE = re.compile(r"^[\s|•·/,\-–—:]*$")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # [^<>]: "<a<a<a..." must not rescan to the end from each "<"
 
 
 def _clip(text: str, limit: int) -> str:
@@ -69,7 +80,7 @@ def _inline_text(children) -> str | None:
             link_depth += 1
         elif tok.type == "link_close":
             link_depth = max(link_depth - 1, 0)
-        elif tok.type in ("text", "code_inline"):
+        elif tok.type in ("text", "text_special", "code_inline"):  # text_special: escapes, entities
             parts.append(tok.content)
             if not link_depth:
                 outside_links.append(tok.content)
@@ -90,19 +101,34 @@ def first_paragraph(markdown: str | None, limit: int = 500) -> str | None:
     """The first real prose paragraph of a Markdown document, as plain text (at most ``limit`` chars)."""
     if not isinstance(markdown, str) or not markdown.strip():
         return None
-    lines = markdown.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _prefix(markdown.lstrip("\ufeff"), MAX_SOURCE).replace("\r\n", "\n").replace("\r", "\n").split("\n")
     source = "\n".join(lines[_front_matter_end(lines):])
+    env: dict = {}
     try:
-        tokens = _MD.parse(source)
+        tokens = _MD.parse(source, env)
+        seen = 0
+        for i, tok in enumerate(tokens):
+            # only top-level paragraphs: text in lists, quotes (admonitions) and tables is not a summary
+            if tok.type == "paragraph_open" and tok.level == 0 and i + 1 < len(tokens):
+                seen += 1
+                if seen > MAX_PARAGRAPHS:
+                    break
+                children: list = []
+                _MD.inline.parse(_prefix(tokens[i + 1].content, MAX_PARAGRAPH), _MD, env, children)
+                text = _inline_text(children)
+                if text:
+                    return _clip(text, limit)
     except Exception:  # markdown-it is total in practice; a README must never break discovery
         return None
-    for i, tok in enumerate(tokens):
-        # only top-level paragraphs: text in lists, quotes (admonitions) and tables is not a summary
-        if tok.type == "paragraph_open" and tok.level == 0 and i + 1 < len(tokens):
-            text = _inline_text(tokens[i + 1].children)
-            if text:
-                return _clip(text, limit)
     return None
+
+
+def _prefix(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at whitespace (a word is never cut in two)."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return head[:max(head.rfind("\n"), head.rfind(" "), head.rfind("\t"), 0)]
 
 
 # --- reStructuredText and plain text -------------------------------------------------------
@@ -110,19 +136,23 @@ _RST_ADORNMENT = re.compile(r"^([=\-`:'\"~^_*+#<>.])\1{2,}\s*$")
 _RST_EXPLICIT = re.compile(r"^\.\.(\s|$)")
 _RST_FIELD = re.compile(r"^:[^:\s][^:]*:(\s|$)")
 _RST_ROLE = re.compile(r":[A-Za-z0-9_.+-]+:`([^`]*)`")
-_RST_LINK = re.compile(r"`([^`<]*?)\s*<[^>]*>`_{1,2}")
+# Linear forms: the text before "<" is stripped in code, not by a lazy [^`<]*? racing \s* (quadratic
+# on a long run of spaces), and the target stops at a backtick instead of rescanning to the end.
+_RST_LINK = re.compile(r"`([^`<]*)<[^>`]*>`_{1,2}")
 _RST_REF = re.compile(r"`([^`]+)`_{1,2}")
 _RST_LITERAL = re.compile(r"``([^`]*)``")
 _RST_EMPH = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 _RST_SUBST = re.compile(r"\|[^|\s][^|]*\|_{0,2}")
-_RST_BARE_REF = re.compile(r"\b([A-Za-z0-9][\w-]*)__?(?=\W|$)")
+# Bounded: every word start after a "-" is a start, and an unbounded [\w-]* rescans the whole
+# "a-a-a-..." run from each of them.
+_RST_BARE_REF = re.compile(r"\b([A-Za-z0-9][\w-]{0,127})__?(?=\W|$)")
 _RST_TABLE = re.compile(r"^(?:\+[-=+]+|=+(?: +=+)+)\s*$")
 _LIST_ITEM = re.compile(r"^(?:[-*+•]|\d+[.)]|#\.)\s")
 
 
 def _rst_inline(text: str) -> str:
     text = _RST_SUBST.sub("", text)
-    text = _RST_LINK.sub(r"\1", text)
+    text = _RST_LINK.sub(lambda m: m.group(1).rstrip(), text)
     text = _RST_ROLE.sub(r"\1", text)
     text = _RST_LITERAL.sub(r"\1", text)
     text = _RST_REF.sub(r"\1", text)
@@ -149,7 +179,7 @@ def first_paragraph_rst(text: str | None, limit: int = 500, *, plain: bool = Fal
     """First prose paragraph of a reStructuredText (or, with ``plain``, a plain-text) README."""
     if not isinstance(text, str) or not text.strip():
         return None
-    blocks = _blocks(text)
+    blocks = _blocks(_prefix(text, MAX_SOURCE))
     literal_next = False
     for index, block in enumerate(blocks):
         indented = block[0][:1] in (" ", "\t")
@@ -173,7 +203,7 @@ def first_paragraph_rst(text: str | None, limit: int = 500, *, plain: bool = Fal
         if plain and index == 0 and len(lines) == 1 and len(blocks) > 1 and len(lines[0]) <= 60 \
                 and not lines[0].rstrip().endswith((".", "!", "?", ":")):
             continue  # a bare first line of a plain README is its title
-        raw = " ".join(ln.strip() for ln in lines)
+        raw = _prefix(" ".join(ln.strip() for ln in lines), MAX_PARAGRAPH)
         if raw.endswith("::"):
             raw = raw[:-1]
         candidate = raw if plain else _rst_inline(raw)

@@ -1,6 +1,7 @@
 """Retries (throttling only, real backoff computed and 'slept'), error mapping and sanitization."""
 from __future__ import annotations
 
+import time
 import traceback
 
 import pytest
@@ -251,3 +252,32 @@ def test_sanitize(raw, kept):
     clean = sanitize(raw)
     assert kept in clean and len(clean) <= 300
     assert "abc" not in clean and "<Secret>" not in clean
+
+
+@pytest.mark.parametrize("raw", [
+    "Authorization: Bearer CANARYbearer.jwt",
+    "Authorization: Basic CANARYdXNlcjpwYXNz rejected",
+    "token secret_access_key_x:CANARYvalue",
+    "a=secret=CANARYchained rest",
+    '"SessionToken": "CANARYjson"',
+])
+def test_one_scrubber_never_hides_a_secret_from_another(raw):
+    assert "CANARY" not in sanitize(raw)
+
+
+def test_a_secret_cut_by_the_scrubbed_prefix_is_dropped_not_shown():
+    # the request id is removed whole, so what follows the 4 KB cut would reach the 300 shown characters
+    secret = "CANARY" + "A" * 34  # 40 base64 characters: a secret access key's shape
+    raw = "RequestId: " + "r" * 4070 + " " + secret + " tail"
+    assert "CANARY" not in sanitize(raw)
+
+
+@pytest.mark.parametrize("shape", [
+    "secret" * 3000, "a" * 20000, "x-token=" * 3000, "a=" * 10000, "AKIA" * 5000,
+    "token " * 4000, "A/" * 10000, ("password" + " " * 50) * 300, "{ " * 10000,
+])
+def test_sanitize_is_fast_on_hostile_messages(shape):
+    start = time.process_time()
+    clean = sanitize(shape + " CANARYtail=secret")
+    assert time.process_time() - start < 0.5
+    assert len(clean) <= 300

@@ -127,3 +127,19 @@ def test_crlf_bom_and_single_document():
     entities, warnings = parse_catalog_info(text)
     assert warnings == []
     assert [(e["name"], e["owner"], e["owner_kind"]) for e in entities] == [("svc", "team-a", "group")]
+
+
+def test_alias_and_merge_bombs_cost_only_their_document():
+    import time
+
+    merge_bomb = "m0: &m0 {k: v}\n" + "".join(f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}], x{i}: v}}\n"
+                                             for i in range(1, 25))
+    laughs = "l0: &l0 [" + ", ".join(["lol"] * 9) + "]\n" + "".join(
+        f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 10))
+    ok = "kind: Component\nmetadata: {name: fine, tags: &t [a, b]}\nspec: {owner: team, also: *t}\n"
+    start = time.process_time()
+    entities, warnings = parse_catalog_info(f"{merge_bomb}---\n{laughs}---\n{ok}")
+    assert time.process_time() - start < 1.0
+    assert [e["name"] for e in entities] == ["fine"] and entities[0]["tags"] == ["a", "b"]
+    assert [w["line"] for w in warnings] == [1, 26]
+    assert all("expands to more than" in w["reason"] for w in warnings)

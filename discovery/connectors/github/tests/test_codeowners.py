@@ -206,3 +206,45 @@ def test_pick_codeowners_follows_github_precedence():
     assert pick_codeowners({"src/CODEOWNERS": "x", "codeowners": "y"}) == (None, None)
     # an unreadable file still shadows later locations, as it does on GitHub
     assert pick_codeowners({".github/CODEOWNERS": None, "CODEOWNERS": "r"}) == (".github/CODEOWNERS", None)
+
+
+def test_glob_matches_exactly_what_path_to_regex_matches():
+    """The automaton is a port of codeowners.path_to_regex: same answer on every pattern/path pair."""
+    import random
+
+    from codeowners import path_to_regex
+
+    from discovery.connectors.github.codeowners import Glob, _pattern_error
+
+    rng = random.Random(7)
+    pattern_parts = ["a", "b", "/", "*", "**", "?", "\\", ".", " "]
+    path_parts = ["a", "b", "/", ".", " ", "*"]
+    checked = 0
+    for _ in range(6000):
+        pattern = "".join(rng.choice(pattern_parts) for _ in range(rng.randint(1, 7)))
+        if _pattern_error(pattern):
+            continue
+        regex, glob = path_to_regex(pattern), Glob(pattern)
+        for _ in range(5):
+            path = "".join(rng.choice(path_parts) for _ in range(rng.randint(0, 9)))
+            assert glob.search(path) == (regex.search(path) is not None), (pattern, path)
+            checked += 1
+    assert checked > 10000
+
+
+def test_wildcard_heavy_patterns_match_in_linear_time():
+    import time
+
+    parsed = parse_codeowners("*a" * 40 + "*b @stars\n" + "**/" * 60 + "z @dirs\n" + "a/**/" * 50 + "c @mid\n")
+    start = time.process_time()
+    assert owners_for(parsed, "a" * 500) == []
+    assert owners_for(parsed, "/".join(["a"] * 200)) == []
+    assert owners_for(parsed, "q/" * 100 + "z") == ["@dirs"]
+    assert owners_for(parsed, "a/" * 60 + "c") == ["@mid"]
+    assert time.process_time() - start < 1.0
+
+
+def test_overlong_pattern_is_a_warning():
+    parsed = parse_codeowners("x" * 5000 + " @a\n*.md @b\n")
+    assert [w["line"] for w in parsed.warnings] == [1] and "longer than" in parsed.warnings[0]["reason"]
+    assert [r.pattern for r in parsed.rules] == ["*.md"]

@@ -610,3 +610,104 @@ jobs:
 """
     found, warnings = targets({WF: wf})
     assert brief(found) == [("ecs_service", "main-svc", "prod", None)]
+
+
+# --- hostile input: bounded work, same answers for ordinary input ---------------------------------
+def _wf_with_env(env: str, run: str) -> str:
+    return f"env:\n{env}jobs:\n  d:\n    steps:\n      - run: {run}\n"
+
+
+def test_env_references_are_expanded_once_each_and_stay_correct():
+    env = "  A: ${{ env.B }}-${{ env.B }}\n  B: ${{ env.C }}x\n  C: c\n"
+    found, warnings = targets({WF: _wf_with_env(env, "aws ecs update-service --cluster k --service ${{ env.A }}")})
+    assert warnings == [] and brief(found) == [("ecs_service", "cx-cx", "k", None)]
+    found, _ = targets({WF: _wf_with_env(env, "aws ecs update-service --cluster k --service $A")})
+    assert brief(found) == [("ecs_service", "cx-cx", "k", None)]
+
+
+def test_env_reference_cycles_are_unresolved():
+    env = "  A: ${{ env.B }}\n  B: ${{ env.A }}\n"
+    found, warnings = targets({WF: _wf_with_env(env, "aws ecs update-service --service ${{ env.A }}")})
+    assert found == [] and [w["reason_code"] for w in warnings] == ["unresolved_expression"]
+
+
+def test_env_fan_out_is_capped_as_unresolved():
+    env = "".join(f"  E{i}: \"{'${{ env.E%d }}' % (i + 1) * 4}\"\n" for i in range(8)) + f"  E8: {'x' * 64}\n"
+    found, warnings = targets({WF: _wf_with_env(env, "aws ecs update-service --service ${{ env.E0 }}")})
+    assert found == []
+    assert warnings[0]["reason_code"] == "unresolved_expression" and "too large to expand" in warnings[0]["message"]
+
+
+def test_shell_variables_doubling_is_capped():
+    run = "|\n" + "".join(f"          A{i}=$A{i - 1}$A{i - 1}\n" for i in range(1, 41))
+    wf = f"jobs:\n  d:\n    steps:\n      - run: {run}          A0=xx\n          aws ecs update-service --service $A40\n"
+    wf = wf.replace("run: |\n", "run: |\n          A0=xxxxxxxx\n", 1)
+    found, warnings = targets({WF: wf})
+    assert found == [] and any("too large to expand" in w["message"] for w in warnings)
+
+
+def test_serverless_variables_resolve_once_and_are_capped():
+    small = ("service: ${self:custom.a}\nprovider: {name: aws, stage: dev}\n"
+             "custom:\n  a: ${self:custom.b}-${self:custom.b}\n  b: x${self:custom.c}\n  c: y\n")
+    found, warnings = targets({"serverless.yml": small})
+    assert warnings == [] and found[0]["name"] == "xy-xy"
+    levels = "".join(f"  b{i}: \"{'${self:custom.b%d}' % (i + 1) * 16}\"\n" for i in range(5)) + "  b5: xxxxxxxx\n"
+    found, warnings = targets({"serverless.yml": f"service: ${{self:custom.b0}}\ncustom:\n{levels}"})
+    assert found == []
+    assert {w["reason_code"] for w in warnings} == {"unresolved_expression"}
+    assert any("expand to more than" in w["message"] for w in warnings)
+
+
+@pytest.mark.parametrize("path,bomb", [
+    (WF, "x: &a [" + ", ".join(["lol"] * 10) + "]\n" + "".join(
+        f"x{i}: &a{i} [" + ", ".join([f"*a{i - 1}" if i > 1 else "*a"] * 10) + "]\n" for i in range(1, 7))
+     + "jobs: {d: {steps: [{run: 'sam deploy --stack-name s'}]}}\n"),
+    ("template.yaml", "m0: &m0 {k: v}\n" + "".join(
+        f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}], x{i}: v}}\n" for i in range(1, 25)) + "Resources: {}\n"),
+    ("serverless.yml", "service: s\n" + "m0: &m0 {k: v}\n" + "".join(
+        f"m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}], x{i}: v}}\n" for i in range(1, 25))),
+])
+def test_yaml_alias_and_merge_bombs_are_refused(path, bomb):
+    found, warnings = targets({path: bomb})
+    assert warnings[0]["reason_code"] == "invalid_yaml" and "expands to more than" in warnings[0]["message"]
+
+
+def test_ordinary_anchors_and_aliases_still_work():
+    wf = """\
+jobs:
+  d:
+    strategy: {matrix: {svc: [a, b]}}
+    steps:
+      - &deploy
+        run: aws ecs update-service --cluster c --service ${{ matrix.svc }}
+      - *deploy
+  e: &job
+    steps: [{run: sam deploy --stack-name s}]
+  f: *job
+"""
+    found, warnings = targets({WF: wf})
+    assert warnings == [] and brief(found) == [("ecs_service", "a", "c", None), ("ecs_service", "b", "c", None),
+                                               ("cloudformation_stack", "s", None, None)]
+
+
+def test_repeated_commands_read_companions_once_and_add_each_target_once():
+    files = {"samconfig.toml": "".join(f"[e{i}.deploy.parameters]\nstack_name = \"s{i}\"\n" for i in range(50)),
+             WF: "jobs:\n  d:\n    steps:\n      - run: |\n" + "          sam deploy --config-env e7\n" * 500}
+    found, warnings = targets(files)
+    assert warnings == [] and brief(found) == [("cloudformation_stack", "s7", None, None)]
+    assert found[0]["line"] == 5
+
+
+def test_line_numbers_skip_blank_runs_without_rescanning():
+    found, _ = targets({"samconfig.toml": "[default.deploy.parameters]\n" + "\n" * 5000
+                                          + "region = \"us-east-1\"\nstack_name = \"s\"\n"})
+    assert [(t["name"], t["line"], t["region"]) for t in found] == [("s", 5003, "us-east-1")]
+
+
+def test_overlong_shell_lines_and_names_are_reported_not_read():
+    wf = "jobs:\n  d:\n    steps:\n      - run: aws ecs update-service --service " + "x" * 40_000 + "\n"
+    found, warnings = targets({WF: wf})
+    assert found == [] and [w["reason_code"] for w in warnings] == ["input_too_large"]
+    wf = "jobs:\n  d:\n    steps:\n      - run: aws ecs update-service --service " + "x" * 2000 + "\n"
+    found, warnings = targets({WF: wf})
+    assert found == [] and "longer than 1024" in warnings[0]["message"]

@@ -139,3 +139,29 @@ def test_pick_readme_order():
     assert pick_readme({"docs/README.md": "d", "README": "plain"}) == ("README", "plain")
     assert pick_readme({"docs/readme.MD": "d"}) == ("docs/readme.MD", "d")
     assert pick_readme({"src/README.md": "x"}) == (None, None)
+
+
+@pytest.mark.parametrize("name,text", [
+    ("README.md", "http://example.com/a" * 40 + " trailing words"),   # glued URLs: was exponential
+    ("README.md", "<a" * 60_000),                                      # tag-like text: was quadratic
+    ("README.md", "*a **a " * 20_000 + "b" + " a** a*" * 20_000),     # markdown-it: linear but slow
+    ("README.md", "[ a_" * 60_000),
+    ("README.md", "`x`\n\n" * 50_000),                                 # many paragraphs, none prose
+    ("README.rst", "` " + " " * 100_000 + "x"),                        # link text racing \s*
+    ("README.rst", "a-" * 100_000 + "x"),                              # bare refs after every "-"
+    ("README.rst", "`a<" * 60_000),
+])
+def test_hostile_readmes_are_read_in_bounded_time(name, text):
+    import time
+
+    start = time.process_time()
+    readme_description(name, text)
+    assert time.process_time() - start < 1.0
+
+
+def test_only_a_prefix_is_read_but_a_long_first_paragraph_still_counts():
+    long = "# Title\n\n" + "word " * 30_000 + "\n\nSecond."
+    assert readme_description("README.md", long).startswith("word word")
+    assert readme_description("README.rst", "Title\n=====\n\n" + "word " * 30_000).startswith("word word")
+    assert first_paragraph("http://a.example http://b.example") is None
+    assert first_paragraph("Use \\*stars\\* &amp; entities.") == "Use *stars* & entities."
