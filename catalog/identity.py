@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable
 
-from catalog import naming as N
+from catalog import naming
 
 
 def _names(name: str | None, aliases: Iterable[str] | None) -> set[str]:
     out = set()
     for n in [name or "", *(aliases or [])]:
         if n:
-            out |= N.name_keys(n, strip_env=False) | N.name_keys(n)
+            out |= naming.name_keys(n, strip_env=False) | naming.name_keys(n)
     return out
 
 

@@ -20,7 +20,7 @@ import uuid
 from typing import Any, Iterable
 
 from catalog.reconcile import FactView, LinkView
-from discovery import facts as F
+from discovery import facts as fact_kinds
 from discovery.connectors.aws.scanners import (
     alarm_arn, ecr_repository_arn, ecr_repository_from_image, ecs_cluster_arn, ecs_service_arn, http_api_arn,
     lambda_arn, rds_instance_arn, rest_api_arn, sqs_arn,
@@ -29,9 +29,9 @@ from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery.facts import FactRecord, LinkRecord, clean_attributes
 
 _CFN_TYPES = {
-    F.ECS_SERVICE: "AWS::ECS::Service", F.LAMBDA_FUNCTION: "AWS::Lambda::Function",
-    F.APIGW_REST_API: "AWS::ApiGateway::RestApi", F.APIGW_HTTP_API: "AWS::ApiGatewayV2::Api",
-    F.RDS_INSTANCE: "AWS::RDS::DBInstance", F.SQS_QUEUE: "AWS::SQS::Queue",
+    fact_kinds.ECS_SERVICE: "AWS::ECS::Service", fact_kinds.LAMBDA_FUNCTION: "AWS::Lambda::Function",
+    fact_kinds.APIGW_REST_API: "AWS::ApiGateway::RestApi", fact_kinds.APIGW_HTTP_API: "AWS::ApiGatewayV2::Api",
+    fact_kinds.RDS_INSTANCE: "AWS::RDS::DBInstance", fact_kinds.SQS_QUEUE: "AWS::SQS::Queue",
 }
 
 
@@ -64,20 +64,20 @@ def _aws_region(out: _Out, account: str, region: dict[str, Any]) -> None:
     for cluster in region["ecs_clusters"]:
         for svc in cluster["services"]:
             arn = ecs_service_arn(rname, account, cluster["name"], svc["name"])
-            arns[("ecs", f"{cluster['name']}/{svc['name']}")] = (F.ECS_SERVICE, arn, arn)
+            arns[("ecs", f"{cluster['name']}/{svc['name']}")] = (fact_kinds.ECS_SERVICE, arn, arn)
     for fn in region["lambdas"]:
-        arns[("lambda", fn["name"])] = (F.LAMBDA_FUNCTION, lambda_arn(rname, account, fn["name"]), fn["name"])
+        arns[("lambda", fn["name"])] = (fact_kinds.LAMBDA_FUNCTION, lambda_arn(rname, account, fn["name"]), fn["name"])
     for api in region["apis"]:
         api_id = _api_id(account, rname, api["name"])
         http = str(api.get("type", "REST")).upper() == "HTTP"
-        kind = F.APIGW_HTTP_API if http else F.APIGW_REST_API
+        kind = fact_kinds.APIGW_HTTP_API if http else fact_kinds.APIGW_REST_API
         arn = http_api_arn(rname, api_id) if http else rest_api_arn(rname, api_id)
         arns[("api", api["name"])] = (kind, arn, api_id)
     for db in region["rds_instances"]:
-        arns[("rds", db["id"])] = (F.RDS_INSTANCE, rds_instance_arn(rname, account, db["id"]), db["id"])
+        arns[("rds", db["id"])] = (fact_kinds.RDS_INSTANCE, rds_instance_arn(rname, account, db["id"]), db["id"])
     for q in region["sqs_queues"]:
         url = f"https://sqs.{rname}.amazonaws.com/{account}/{q['name']}"
-        arns[("sqs", q["name"])] = (F.SQS_QUEUE, sqs_arn(rname, account, q["name"]), url)
+        arns[("sqs", q["name"])] = (fact_kinds.SQS_QUEUE, sqs_arn(rname, account, q["name"]), url)
 
     # stack membership: stack tags and the aws:cloudformation:* tags land on each resource
     stack_tags: dict[str, dict[str, str]] = {}
@@ -97,8 +97,8 @@ def _aws_region(out: _Out, account: str, region: dict[str, Any]) -> None:
                                      "aws:cloudformation:stack-name": stack["name"],
                                      "aws:cloudformation:logical-id": logical,
                                      "aws:cloudformation:stack-id": stack_id}
-            out.link(F.CFN_STACK, stack_id, F.CONTAINS, target[0], target[1])
-        out.fact(F.CFN_STACK, stack_id, stack["name"], account, rname,
+            out.link(fact_kinds.CFN_STACK, stack_id, fact_kinds.CONTAINS, target[0], target[1])
+        out.fact(fact_kinds.CFN_STACK, stack_id, stack["name"], account, rname,
                  {"status": "CREATE_COMPLETE", "description": stack.get("description"), "resources": resources},
                  {str(k): str(v) for k, v in stack["tags"].items()})
 
@@ -107,48 +107,48 @@ def _aws_region(out: _Out, account: str, region: dict[str, Any]) -> None:
 
     for cluster in region["ecs_clusters"]:
         cluster_arn = ecs_cluster_arn(rname, account, cluster["name"])
-        out.fact(F.ECS_CLUSTER, cluster_arn, cluster["name"], account, rname, {"status": "ACTIVE"},
+        out.fact(fact_kinds.ECS_CLUSTER, cluster_arn, cluster["name"], account, rname, {"status": "ACTIVE"},
                  cluster.get("tags") or {})
         for svc in cluster["services"]:
             arn = ecs_service_arn(rname, account, cluster["name"], svc["name"])
             images = [svc["image"]] if svc.get("image") else []
-            out.fact(F.ECS_SERVICE, arn, svc["name"], account, rname, {
+            out.fact(fact_kinds.ECS_SERVICE, arn, svc["name"], account, rname, {
                 "cluster": cluster["name"], "cluster_arn": cluster_arn,
                 "task_definition": f"arn:aws:ecs:{rname}:{account}:task-definition/{svc['name']}:1",
                 "images": images, "desired_count": svc.get("desired_count", 1), "launch_type": "FARGATE",
                 "status": "ACTIVE"}, tags_for(arn, svc["tags"]))
-            out.link(F.ECS_SERVICE, arn, F.RUNS_IN, F.ECS_CLUSTER, cluster_arn)
+            out.link(fact_kinds.ECS_SERVICE, arn, fact_kinds.RUNS_IN, fact_kinds.ECS_CLUSTER, cluster_arn)
             for repo_arn in dict.fromkeys(filter(None, map(ecr_repository_from_image, images))):
-                out.link(F.ECS_SERVICE, arn, F.USES_IMAGE, F.ECR_REPOSITORY, repo_arn)
+                out.link(fact_kinds.ECS_SERVICE, arn, fact_kinds.USES_IMAGE, fact_kinds.ECR_REPOSITORY, repo_arn)
     for fn in region["lambdas"]:
         arn = lambda_arn(rname, account, fn["name"])
         sources = [sqs_arn(rname, account, fn["sqs_trigger"])] if fn.get("sqs_trigger") else []
-        out.fact(F.LAMBDA_FUNCTION, arn, fn["name"], account, rname, {
+        out.fact(fact_kinds.LAMBDA_FUNCTION, arn, fn["name"], account, rname, {
             "runtime": fn.get("runtime"), "handler": fn.get("handler"), "description": fn.get("description", ""),
             "memory_size": 128, "package_type": "Zip", "event_sources": sources}, tags_for(arn, fn["tags"]))
         for source in sources:
-            out.link(F.SQS_QUEUE, source, F.TRIGGERS, F.LAMBDA_FUNCTION, arn)
+            out.link(fact_kinds.SQS_QUEUE, source, fact_kinds.TRIGGERS, fact_kinds.LAMBDA_FUNCTION, arn)
     for api in region["apis"]:
         kind, arn, api_id = arns[("api", api["name"])]
         attrs = {"api_id": api_id, "description": api.get("description")}
-        if kind == F.APIGW_HTTP_API:
+        if kind == fact_kinds.APIGW_HTTP_API:
             attrs.update(protocol_type="HTTP", endpoint=f"https://{api_id}.execute-api.{rname}.amazonaws.com")
         out.fact(kind, arn, api["name"], account, rname, attrs, tags_for(arn, api["tags"]))
         for fn_name in dict.fromkeys(api.get("integrations") or []):
-            out.link(kind, arn, F.INTEGRATES, F.LAMBDA_FUNCTION, lambda_arn(rname, account, fn_name))
+            out.link(kind, arn, fact_kinds.INTEGRATES, fact_kinds.LAMBDA_FUNCTION, lambda_arn(rname, account, fn_name))
     for db in region["rds_instances"]:
         arn = rds_instance_arn(rname, account, db["id"])
-        out.fact(F.RDS_INSTANCE, arn, db["id"], account, rname, {
+        out.fact(fact_kinds.RDS_INSTANCE, arn, db["id"], account, rname, {
             "engine": db.get("engine", "postgres"), "status": "available", "instance_class": "db.t3.micro",
             "cluster_identifier": None}, tags_for(arn, db["tags"]))
     for q in region["sqs_queues"]:
         arn = sqs_arn(rname, account, q["name"])
-        out.fact(F.SQS_QUEUE, arn, q["name"], account, rname,
+        out.fact(fact_kinds.SQS_QUEUE, arn, q["name"], account, rname,
                  {"url": f"https://sqs.{rname}.amazonaws.com/{account}/{q['name']}",
                   "fifo": q["name"].endswith(".fifo")}, tags_for(arn, q["tags"]))
     for name in region["ecr_repositories"]:
         name = name["name"] if isinstance(name, dict) else name
-        out.fact(F.ECR_REPOSITORY, ecr_repository_arn(rname, account, name), name, account, rname,
+        out.fact(fact_kinds.ECR_REPOSITORY, ecr_repository_arn(rname, account, name), name, account, rname,
                  {"uri": f"{account}.dkr.ecr.{rname}.amazonaws.com/{name}"}, {})
     for alarm in region["alarms"]:
         _alarm(out, account, rname, alarm, arns)
@@ -178,13 +178,13 @@ def _alarm(out: _Out, account: str, rname: str, alarm: dict, arns: dict) -> None
         elif kind == "sqs":
             dims = [{"name": "QueueName", "value": rest}]
         elif kind == "api" and target:
-            dims = [{"name": "ApiId", "value": target[2]}] if target[0] == F.APIGW_HTTP_API \
+            dims = [{"name": "ApiId", "value": target[2]}] if target[0] == fact_kinds.APIGW_HTTP_API \
                 else [{"name": "ApiName", "value": rest}]
-    out.fact(F.CLOUDWATCH_ALARM, arn, alarm["name"], account, rname,
+    out.fact(fact_kinds.CLOUDWATCH_ALARM, arn, alarm["name"], account, rname,
              {"state": alarm.get("state", "OK"), "metric_name": metric, "namespace": namespace, "dimensions": dims},
              alarm.get("tags") or {})
     if target:
-        out.link(F.CLOUDWATCH_ALARM, arn, F.WATCHES, target[0], target[1])
+        out.link(fact_kinds.CLOUDWATCH_ALARM, arn, fact_kinds.WATCHES, target[0], target[1])
 
 
 # --- GitHub: the connector's own fact builders, fed what its fetchers would return -------------------

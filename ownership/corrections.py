@@ -19,7 +19,7 @@ from typing import Iterable
 from django.db import transaction
 
 from audit import events
-from catalog import naming as N
+from catalog import naming
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from ownership.models import Correction
 
@@ -119,10 +119,10 @@ _GENERIC = frozenset({"api", "app", "svc", "service", "web", "aws", "lambda", "t
 
 
 def _first_word(name: str) -> str | None:
-    words = N.words(name)
+    words = naming.words(name)
     if len(words) < 2:
         return None
-    first = N.singular(words[0])
+    first = naming.singular(words[0])
     return first if len(first) >= 3 and first not in _GENERIC else None
 
 

@@ -33,7 +33,7 @@ from django.utils import timezone
 from catalog.models import DiscoveryEvent, Service, Team
 from catalog.naming import TeamDirectory, tag_votes
 from catalog.sync import owner_evidence
-from ownership import scoring as S
+from ownership import scoring
 from ownership.corrections import effective_owner
 from ownership.models import OwnershipInput, TeamDirectoryInput
 
@@ -68,21 +68,21 @@ def directory_from(data: dict | None) -> TeamDirectory:
                          [tuple(m) for m in data.get("memberships") or ()])
 
 
-def owner_signals(signals: dict, directory: TeamDirectory) -> S.OwnerSignals:
+def owner_signals(signals: dict, directory: TeamDirectory) -> scoring.OwnerSignals:
     """The ownership model's signals from a service's raw evidence."""
-    out = S.OwnerSignals()
+    out = scoring.OwnerSignals()
     codeowners = signals.get("codeowners") or {}
     if codeowners.get("rules"):
-        shares, owners = S.codeowner_shares(codeowners["rules"], directory, set(signals.get("folder_keys") or ()))
+        shares, owners = scoring.codeowner_shares(codeowners["rules"], directory, set(signals.get("folder_keys") or ()))
         out.codeowners = shares
         out.details["codeowners"] = {"path": codeowners.get("path"), "owners": owners}
     if signals.get("catalog_info"):
-        out.catalog_info = S.catalog_votes([str(o) for o in signals["catalog_info"]], directory)
-    out.commits = S.commit_votes(signals.get("commit_authors") or {}, directory)
+        out.catalog_info = scoring.catalog_votes([str(o) for o in signals["catalog_info"]], directory)
+    out.commits = scoring.commit_votes(signals.get("commit_authors") or {}, directory)
     strongest: dict[str, str] = {}
     for team, level in signals.get("permissions") or ():
         level = str(level or "")
-        if S.PERMISSION_STRENGTH.get(level, 0) > S.PERMISSION_STRENGTH.get(strongest.get(team, ""), 0):
+        if scoring.PERMISSION_STRENGTH.get(level, 0) > scoring.PERMISSION_STRENGTH.get(strongest.get(team, ""), 0):
             strongest[team] = level
     out.permissions = strongest
     out.tags = tag_votes(signals.get("tags") or (), directory)
@@ -94,7 +94,7 @@ def score(evidence: dict, directory: TeamDirectory) -> dict:
     """The inferred owner of one service (the ``inferred`` shape above)."""
     if "inferred" in evidence:
         return dict(evidence["inferred"])
-    result = S.score_owners(owner_signals(evidence.get("signals") or {}, directory))
+    result = scoring.score_owners(owner_signals(evidence.get("signals") or {}, directory))
     return {"owner": result.owner, "confidence": result.confidence, "status": result.status,
             "source": result.source, "runner_up": result.runner_up, "runner_up_score": result.runner_up_score,
             "candidates": [dict(c) for c in result.candidates[:5]]}

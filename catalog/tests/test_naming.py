@@ -1,6 +1,6 @@
 import pytest
 
-from catalog import naming as N
+from catalog import naming
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -8,7 +8,7 @@ from catalog import naming as N
     ("HTTPServerAPI", ("http", "server", "api")), ("frauddb6", ("frauddb6",)),
     ("AuthorizerV2", ("authorizer", "v2")), ("svc-auth-engine", ("svc", "auth", "engine"))])
 def test_words_split_separators_and_camel_case(name, expected):
-    assert N.words(name) == expected
+    assert naming.words(name) == expected
 
 
 @pytest.mark.parametrize("name, kind, expected", [
@@ -21,23 +21,23 @@ def test_words_split_separators_and_camel_case(name, expected):
     ("StackSet-account-baseline-drift-20e7f568-b12c-4d6f-51a7-abe052985f7d", "", "account-baseline-drift"),
     ("StatementGatewayProdStackEuWest1", "", "statement-gateway")])
 def test_canonical_removes_stages_noise_and_generated_parts(name, kind, expected):
-    assert N.canonical(name, kind=kind) == expected
+    assert naming.canonical(name, kind=kind) == expected
 
 
 def test_one_key_for_every_spelling_of_a_name():
     spellings = ["push-manager", "push_manager", "PushManager", "pushmanager", "push-managers", "PushManagerProd"]
-    assert {frozenset(N.name_keys(s)) for s in spellings} == {frozenset({"pushmanager"})}
-    assert N.name_keys("identitys-processor") == N.name_keys("identity-processor")
-    assert N.name_keys("payment-svc") == {"payment", "paymentservice"}
-    assert N.name_keys("dev-portal", strip_env=False) == {"devportal"}
-    assert N.name_keys("payment-gateway-service") == {"paymentgatewayservice", "paymentgateway"}
-    assert N.name_keys("tax-service") == {"taxservice"}  # never a one-word key like "tax"
-    assert N.name_keys("tax-api", kind="apigateway_rest_api") == {"tax", "taxapi"}
-    assert N.name_keys("acme-billing-api", drop_prefixes=frozenset({"acme"})) == {"acmebillingapi", "billingapi"}
+    assert {frozenset(naming.name_keys(s)) for s in spellings} == {frozenset({"pushmanager"})}
+    assert naming.name_keys("identitys-processor") == naming.name_keys("identity-processor")
+    assert naming.name_keys("payment-svc") == {"payment", "paymentservice"}
+    assert naming.name_keys("dev-portal", strip_env=False) == {"devportal"}
+    assert naming.name_keys("payment-gateway-service") == {"paymentgatewayservice", "paymentgateway"}
+    assert naming.name_keys("tax-service") == {"taxservice"}  # never a one-word key like "tax"
+    assert naming.name_keys("tax-api", kind="apigateway_rest_api") == {"tax", "taxapi"}
+    assert naming.name_keys("acme-billing-api", drop_prefixes=frozenset({"acme"})) == {"acmebillingapi", "billingapi"}
 
 
 def test_env_of_reads_the_stage_wherever_it_is():
-    assert [N.env_of(n) for n in ("api-prod", "ApiStaging", "orders-dev-create", "prod-orders", "payments", "uat-x")] \
+    assert [naming.env_of(n) for n in ("api-prod", "ApiStaging", "orders-dev-create", "prod-orders", "payments", "uat-x")] \
         == ["prod", "staging", "dev", "prod", None, "qa"]
 
 
@@ -46,18 +46,18 @@ def test_env_of_reads_the_stage_wherever_it_is():
     ("pmt-engine", "payment-engine", True), ("risk-worker", "risk-consumer-worker", False), ("search-hub", "search-service", False),
     ("sms-api", "sso-api", False), ("payments", "pay", False)])
 def test_abbreviations_need_the_same_last_word(a, b, same):
-    assert N.abbreviation_match(a.split("-"), b.split("-")) is same
+    assert naming.abbreviation_match(a.split("-"), b.split("-")) is same
 
 
 def test_fuzzy_equal_is_levenshtein_two_on_long_keys_only():
-    assert N.fuzzy_equal("identityprocessor", "identitysprocessor") == 1
-    assert N.fuzzy_equal("invoicerenderer", "invoicerendrer") == 1
-    assert N.fuzzy_equal("smsapi", "ssoapi") is None  # too short to trust two edits
-    assert N.fuzzy_equal("searchhub", "searchservice") is None
-    assert N.fuzzy_equal("formularyapi", "formularyui") is None  # a different last word is a different service
+    assert naming.fuzzy_equal("identityprocessor", "identitysprocessor") == 1
+    assert naming.fuzzy_equal("invoicerenderer", "invoicerendrer") == 1
+    assert naming.fuzzy_equal("smsapi", "ssoapi") is None  # too short to trust two edits
+    assert naming.fuzzy_equal("searchhub", "searchservice") is None
+    assert naming.fuzzy_equal("formularyapi", "formularyui") is None  # a different last word is a different service
 
 
 def test_data_words_split_glued_data_suffixes():
-    assert N.data_words("remit-schedulerdb") == ("remit", "scheduler", "db")
-    assert N.data_words("frauddb6") == ("fraud", "db", "6")
-    assert N.data_words("orders-prod-jobs-dlq") == ("orders", "jobs", "dlq")
+    assert naming.data_words("remit-schedulerdb") == ("remit", "scheduler", "db")
+    assert naming.data_words("frauddb6") == ("fraud", "db", "6")
+    assert naming.data_words("orders-prod-jobs-dlq") == ("orders", "jobs", "dlq")

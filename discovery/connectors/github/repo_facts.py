@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, Callable
 
-from discovery import facts as F
+from discovery import facts
 from discovery.connectors.github.catalog_info import CATALOG_INFO_NAMES, parse_catalog_info
 from discovery.connectors.github.codeowners import parse_codeowners, pick_codeowners
 from discovery.connectors.github.deploy_targets import WORKFLOW_PATH, find_deploy_targets
@@ -32,11 +32,11 @@ _PERMISSIONS = {"read": "pull", "write": "push", "pull": "pull", "triage": "tria
                 "maintain": "maintain", "admin": "admin"}
 
 
-def _warning(batch: F.Batch, reason_code: str, item: str, message: str) -> None:
+def _warning(batch: facts.Batch, reason_code: str, item: str, message: str) -> None:
     batch.warnings.append({"reason_code": reason_code, "message": message, "item": item})
 
 
-def _guarded(batch: F.Batch, reason_code: str, item: str, what: str, fn: Callable[[], Any], default: Any) -> Any:
+def _guarded(batch: facts.Batch, reason_code: str, item: str, what: str, fn: Callable[[], Any], default: Any) -> Any:
     """Run one interpretation step; an unexpected failure costs that step only, never the batch."""
     try:
         return fn()
@@ -45,7 +45,7 @@ def _guarded(batch: F.Batch, reason_code: str, item: str, what: str, fn: Callabl
         return default
 
 
-def _decode(batch: F.Batch, full_name: str, path: str, content: Any, max_bytes: int,
+def _decode(batch: facts.Batch, full_name: str, path: str, content: Any, max_bytes: int,
             truncated: list[str]) -> str | None:
     """File content as text (capped at ``max_bytes`` of UTF-8), or None when it is not text."""
     item = f"{full_name}:{path}"
@@ -121,15 +121,15 @@ def _str_list(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> F.Batch:
+def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.Batch:
     """Facts for one repository: the repository, its CODEOWNERS rules, catalog entities and deploy
     targets, with ``declares`` links from the repository to each. Never raises."""
-    batch = F.Batch()
+    batch = facts.Batch()
     if not isinstance(repo, dict) or not isinstance(repo.get("name"), str) or not repo["name"]:
         return batch
     name = repo["name"]
     full_name = f"{org}/{name}"
-    repo_id = F.github_id(F.GH_REPO, org, name)
+    repo_id = facts.github_id(facts.GH_REPO, org, name)
     files = repo.get("files") if isinstance(repo.get("files"), dict) else {}
     truncated = _str_list(repo.get("truncated_files"))
     for path in truncated:
@@ -139,9 +139,9 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> F.Batch
         if isinstance(path, str):
             texts[path] = _decode(batch, full_name, path, content, max_file_bytes, truncated)
 
-    def declare(fact: F.FactRecord) -> None:
+    def declare(fact: facts.FactRecord) -> None:
         batch.facts.append(fact)
-        batch.links.append(F.LinkRecord(F.GH_REPO, repo_id, F.DECLARES, fact.kind, fact.external_id,
+        batch.links.append(facts.LinkRecord(facts.GH_REPO, repo_id, facts.DECLARES, fact.kind, fact.external_id,
                                         operation=REPO_OPERATION))
 
     readme_path, readme_text = pick_readme(texts)
@@ -155,8 +155,8 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> F.Batch
         for warning in parsed.warnings if parsed else []:
             _warning(batch, INVALID_CODEOWNERS_LINE, item, f"line {warning['line']}: {warning['reason']}")
         for rule in parsed.rules if parsed else []:
-            declare(F.FactRecord(
-                kind=F.GH_CODEOWNER_RULE, external_id=F.github_id(F.GH_CODEOWNER_RULE, org, name, str(rule.line)),
+            declare(facts.FactRecord(
+                kind=facts.GH_CODEOWNER_RULE, external_id=facts.github_id(facts.GH_CODEOWNER_RULE, org, name, str(rule.line)),
                 name=rule.pattern, account=org, operation=REPO_OPERATION,
                 attributes={"repo": full_name, "path": codeowners_path, "line": rule.line, "pattern": rule.pattern,
                             "owners": list(rule.owners), "order": rule.order}))
@@ -174,12 +174,12 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> F.Batch
         for problem in problems:
             _warning(batch, INVALID_YAML, item, f"line {problem['line']}: {problem['reason']}")
         for entity in entities:
-            external_id = F.github_id(F.GH_CATALOG_ENTITY, org, name, entity["entity_kind"], entity["name"])
+            external_id = facts.github_id(facts.GH_CATALOG_ENTITY, org, name, entity["entity_kind"], entity["name"])
             if external_id in seen:
                 continue
             seen.add(external_id)
-            declare(F.FactRecord(
-                kind=F.GH_CATALOG_ENTITY, external_id=external_id, name=entity["name"], account=org,
+            declare(facts.FactRecord(
+                kind=facts.GH_CATALOG_ENTITY, external_id=external_id, name=entity["name"], account=org,
                 operation=REPO_OPERATION,
                 attributes={"repo": full_name, **{k: entity[k] for k in (
                     "entity_kind", "name", "owner", "owner_kind", "system", "type", "lifecycle", "description",
@@ -193,17 +193,17 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> F.Batch
     seen = set()
     for target in targets:
         # the id names kind and name only, so the first target of a kind and name stands for the rest
-        external_id = F.github_id(F.GH_DEPLOY_TARGET, org, name, target["target_kind"], target["name"])
+        external_id = facts.github_id(facts.GH_DEPLOY_TARGET, org, name, target["target_kind"], target["name"])
         if external_id in seen:
             continue
         seen.add(external_id)
-        declare(F.FactRecord(kind=F.GH_DEPLOY_TARGET, external_id=external_id, name=target["name"], account=org,
+        declare(facts.FactRecord(kind=facts.GH_DEPLOY_TARGET, external_id=external_id, name=target["name"], account=org,
                              operation=REPO_OPERATION, attributes={"repo": full_name, **target}))
 
     authors, last_commit_at = _commit_summary(repo.get("commits"))
     languages = repo.get("languages") if isinstance(repo.get("languages"), dict) else {}
-    batch.facts.insert(0, F.FactRecord(
-        kind=F.GH_REPO, external_id=repo_id, name=name, account=org, operation=REPO_OPERATION,
+    batch.facts.insert(0, facts.FactRecord(
+        kind=facts.GH_REPO, external_id=repo_id, name=name, account=org, operation=REPO_OPERATION,
         attributes={
             "full_name": full_name,
             "description": repo.get("description") if isinstance(repo.get("description"), str) else None,
@@ -233,15 +233,15 @@ def _login(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def team_batch(org: str, teams: list[dict], members: list[dict], *, org_info: dict | None = None) -> F.Batch:
+def team_batch(org: str, teams: list[dict], members: list[dict], *, org_info: dict | None = None) -> facts.Batch:
     """Facts for an organization, its members and teams, with member_of, has_permission and child_of
     links. ``teams``/``members`` as in a scenario's ``github.orgs[]``; ``org_info`` may give the org's
     display name and description. Never raises."""
-    batch = F.Batch()
+    batch = facts.Batch()
     info = org_info if isinstance(org_info, dict) else {}
-    org_id = F.github_id(F.GH_ORG, org)
-    batch.facts.append(F.FactRecord(
-        kind=F.GH_ORG, external_id=org_id, name=org, account=org, operation=ORG_OPERATION,
+    org_id = facts.github_id(facts.GH_ORG, org)
+    batch.facts.append(facts.FactRecord(
+        kind=facts.GH_ORG, external_id=org_id, name=org, account=org, operation=ORG_OPERATION,
         attributes={"name": info.get("name") if isinstance(info.get("name"), str) else org,
                     "description": info.get("description") if isinstance(info.get("description"), str) else None}))
     seen: set[str] = set()
@@ -251,8 +251,8 @@ def team_batch(org: str, teams: list[dict], members: list[dict], *, org_info: di
             continue
         seen.add(login)
         member = member if isinstance(member, dict) else {}
-        batch.facts.append(F.FactRecord(
-            kind=F.GH_MEMBER, external_id=F.github_id(F.GH_MEMBER, login), name=login, account=org,
+        batch.facts.append(facts.FactRecord(
+            kind=facts.GH_MEMBER, external_id=facts.github_id(facts.GH_MEMBER, login), name=login, account=org,
             operation=ORG_OPERATION,
             attributes={"name": member.get("name") if isinstance(member.get("name"), str) else None,
                         "email": member.get("email") if isinstance(member.get("email"), str) else None}))
@@ -262,18 +262,18 @@ def team_batch(org: str, teams: list[dict], members: list[dict], *, org_info: di
         if not slug or slug in seen:
             continue
         seen.add(slug)
-        team_id = F.github_id(F.GH_TEAM, org, slug)
+        team_id = facts.github_id(facts.GH_TEAM, org, slug)
         parent = _login(team.get("parent"))
         team_members = team.get("members") if isinstance(team.get("members"), list) else []
         logins = list(dict.fromkeys(filter(None, map(_login, team_members))))
-        batch.facts.append(F.FactRecord(
-            kind=F.GH_TEAM, external_id=team_id, name=slug, account=org, operation=ORG_OPERATION,
+        batch.facts.append(facts.FactRecord(
+            kind=facts.GH_TEAM, external_id=team_id, name=slug, account=org, operation=ORG_OPERATION,
             attributes={"name": team.get("name") if isinstance(team.get("name"), str) else slug,
                         "description": team.get("description") if isinstance(team.get("description"), str) else "",
                         "parent": parent, "members": logins, "org": org}))
         for login in logins:
-            batch.links.append(F.LinkRecord(F.GH_MEMBER, F.github_id(F.GH_MEMBER, login), F.MEMBER_OF,
-                                            F.GH_TEAM, team_id, operation=ORG_OPERATION))
+            batch.links.append(facts.LinkRecord(facts.GH_MEMBER, facts.github_id(facts.GH_MEMBER, login), facts.MEMBER_OF,
+                                            facts.GH_TEAM, team_id, operation=ORG_OPERATION))
         repos = team.get("repos")
         if isinstance(repos, list):  # [{"name", "permission"}] as the REST API lists them
             repos = {r.get("name"): r.get("permission") for r in repos if isinstance(r, dict)}
@@ -281,10 +281,10 @@ def team_batch(org: str, teams: list[dict], members: list[dict], *, org_info: di
             if not isinstance(repo_name, str) or not repo_name:
                 continue
             level = _PERMISSIONS.get(str(permission).lower(), str(permission).lower()) if permission else "pull"
-            batch.links.append(F.LinkRecord(F.GH_TEAM, team_id, F.HAS_PERMISSION, F.GH_REPO,
-                                            F.github_id(F.GH_REPO, org, repo_name), attributes={"permission": level},
+            batch.links.append(facts.LinkRecord(facts.GH_TEAM, team_id, facts.HAS_PERMISSION, facts.GH_REPO,
+                                            facts.github_id(facts.GH_REPO, org, repo_name), attributes={"permission": level},
                                             operation=ORG_OPERATION))
         if parent:
-            batch.links.append(F.LinkRecord(F.GH_TEAM, team_id, F.CHILD_OF, F.GH_TEAM,
-                                            F.github_id(F.GH_TEAM, org, parent), operation=ORG_OPERATION))
+            batch.links.append(facts.LinkRecord(facts.GH_TEAM, team_id, facts.CHILD_OF, facts.GH_TEAM,
+                                            facts.github_id(facts.GH_TEAM, org, parent), operation=ORG_OPERATION))
     return batch

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from discovery import facts as F
+from discovery import facts as fact_kinds
 from discovery import runs, store
 from discovery.connectors.aws import scan
 from discovery.models import Fact, FactLink
@@ -67,7 +67,7 @@ def scanned(env_world):
 def test_scan_output_carries_no_environment(scanned):
     facts = [f for b in scanned for f in b.facts]
     assert {f.name for f in facts} >= {"with-env", "env-cluster", "env-api"}
-    service = next(f for f in facts if f.kind == F.ECS_SERVICE)
+    service = next(f for f in facts if f.kind == fact_kinds.ECS_SERVICE)
     assert service.attributes["images"] == [f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/env-api:1"]
     # every field of every fact, link and warning: attributes, tags, names, ids
     assert CANARY not in repr(scanned)
@@ -78,8 +78,8 @@ def test_scan_output_carries_no_environment(scanned):
 def test_whitelist_drops_environment_even_if_a_scanner_sent_it():
     raw = {"runtime": "python3.12", "Environment": {"Variables": {"DB_PASSWORD": CANARY}},
            "environment": [{"name": "X", "value": CANARY}], "secrets": [{"name": "Y", "valueFrom": CANARY}]}
-    for kind in (F.LAMBDA_FUNCTION, F.ECS_SERVICE):
-        assert CANARY not in repr(F.clean_attributes(kind, raw))
+    for kind in (fact_kinds.LAMBDA_FUNCTION, fact_kinds.ECS_SERVICE):
+        assert CANARY not in repr(fact_kinds.clean_attributes(kind, raw))
 
 
 @pytest.mark.django_db

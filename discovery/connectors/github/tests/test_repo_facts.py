@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from discovery import facts as F
+from discovery import facts
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -77,7 +77,7 @@ def test_every_workflow_target_of_the_samples_is_found(scenario):
         found = {(t.attributes["target_kind"], t.name, t.attributes["cluster"],
                   t.attributes["account"] if t.attributes["target_kind"] == "ecr_image" else None,
                   t.attributes["region"] if t.attributes["target_kind"] == "ecr_image" else None)
-                 for t in by_kind(batch, F.GH_DEPLOY_TARGET)}
+                 for t in by_kind(batch, facts.GH_DEPLOY_TARGET)}
         expected = expected_targets(repo.get("files") or {})
         expected_total += len(expected)
         assert expected <= found, f"{org}/{name}: missing {expected - found}"
@@ -88,41 +88,41 @@ def test_samples_are_clean_and_complete(scenario):
     _, batches = scenario
     for (org, name), (repo, batch) in batches.items():
         assert batch.warnings == [], f"{org}/{name}: {batch.warnings}"
-        [fact] = by_kind(batch, F.GH_REPO)
+        [fact] = by_kind(batch, facts.GH_REPO)
         attrs = fact.attributes
         assert fact.external_id == f"github:repo/{org}/{name}" and fact.account == org and fact.region == ""
-        assert set(attrs) <= F.ATTRIBUTE_WHITELIST[F.GH_REPO]
+        assert set(attrs) <= facts.ATTRIBUTE_WHITELIST[facts.GH_REPO]
         assert sum(attrs["commit_authors"].values()) == len(repo.get("commits") or [])
         assert attrs["readme_description"] and not attrs["readme_description"].startswith(("#", "[", "!"))
         files = repo.get("files") or {}
         locations = [p for p in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS") if p in files]
         assert attrs["codeowners_path"] == (locations[0] if locations else None)
-        rules = by_kind(batch, F.GH_CODEOWNER_RULE)
+        rules = by_kind(batch, facts.GH_CODEOWNER_RULE)
         if locations:
             lines = [ln for ln in files[locations[0]].splitlines() if ln.strip() and not ln.startswith("#")]
             assert [r.attributes["pattern"] for r in rules] == [ln.split()[0] for ln in lines]
         assert attrs["has_catalog_info"] == ("catalog-info.yaml" in files)
-        declared = {link.target_id for link in batch.links if link.relation == F.DECLARES}
-        assert declared == {f.external_id for f in batch.facts if f.kind != F.GH_REPO}
+        declared = {link.target_id for link in batch.links if link.relation == facts.DECLARES}
+        assert declared == {f.external_id for f in batch.facts if f.kind != facts.GH_REPO}
 
 
 def test_sample_messy_risk_indexer():
     data = load("sample-messy.yaml")
     repo = next(r for o in data["github"]["orgs"] for r in o["repos"] if r["name"] == "risk-indexer-svc")
     batch = repo_batch("globex", as_fetched(repo))
-    targets = {(t.attributes["target_kind"], t.name): t.attributes for t in by_kind(batch, F.GH_DEPLOY_TARGET)}
+    targets = {(t.attributes["target_kind"], t.name): t.attributes for t in by_kind(batch, facts.GH_DEPLOY_TARGET)}
     ecs = targets[("ecs_service", "riskindexer")]
     assert (ecs["cluster"], ecs["source"], ecs["path"], ecs["line"]) == \
         ("staging", "amazon-ecs-deploy-task-definition", WF, 20)
     ecr = targets[("ecr_image", "risk-indexer-svc")]
     assert (ecr["account"], ecr["region"], ecr["source"]) == ("495501513693", "us-east-1", "docker")
-    [entity] = by_kind(batch, F.GH_CATALOG_ENTITY)
+    [entity] = by_kind(batch, facts.GH_CATALOG_ENTITY)
     assert (entity.name, entity.attributes["owner"], entity.attributes["owner_kind"]) == ("risk-indexer", "risk", "group")
-    [rule] = by_kind(batch, F.GH_CODEOWNER_RULE)
+    [rule] = by_kind(batch, facts.GH_CODEOWNER_RULE)
     assert rule.external_id == "github:codeowners/globex/risk-indexer-svc/2"
     assert rule.attributes == {"repo": "globex/risk-indexer-svc", "path": "CODEOWNERS", "line": 2, "pattern": "*",
                                "owners": ["@globex/risk"], "order": 0}
-    repo_fact = by_kind(batch, F.GH_REPO)[0].attributes
+    repo_fact = by_kind(batch, facts.GH_REPO)[0].attributes
     assert repo_fact["commit_authors"]["samwang"] == 8
     assert repo_fact["last_commit_at"] == "2026-10-14T10:00:00Z"
     assert repo_fact["workflow_files"] == [".github/workflows/ci.yml", WF]
@@ -133,13 +133,13 @@ def test_team_batch_over_sample_orgs():
         for org in load(name)["github"]["orgs"]:
             batch = team_batch(org["login"], org["teams"], org["members"], org_info={"name": org.get("name")})
             kinds = Counter(f.kind for f in batch.facts)
-            assert kinds == {F.GH_ORG: 1, F.GH_MEMBER: len(org["members"]), F.GH_TEAM: len(org["teams"])}
+            assert kinds == {facts.GH_ORG: 1, facts.GH_MEMBER: len(org["members"]), facts.GH_TEAM: len(org["teams"])}
             relations = Counter(link.relation for link in batch.links)
-            assert relations[F.MEMBER_OF] == sum(len(set(t["members"])) for t in org["teams"])
-            assert relations[F.HAS_PERMISSION] == sum(len(t["repos"]) for t in org["teams"])
-            assert relations[F.CHILD_OF] == sum(1 for t in org["teams"] if t.get("parent"))
+            assert relations[facts.MEMBER_OF] == sum(len(set(t["members"])) for t in org["teams"])
+            assert relations[facts.HAS_PERMISSION] == sum(len(t["repos"]) for t in org["teams"])
+            assert relations[facts.CHILD_OF] == sum(1 for t in org["teams"] if t.get("parent"))
             for fact in batch.facts:
-                assert set(fact.attributes) <= F.ATTRIBUTE_WHITELIST[fact.kind]
+                assert set(fact.attributes) <= facts.ATTRIBUTE_WHITELIST[fact.kind]
 
 
 def test_team_batch_shapes_and_permissions():
@@ -154,14 +154,14 @@ def test_team_batch_shapes_and_permissions():
     assert batch.facts[2].attributes["members"] == ["alice", "bob"]
     assert batch.facts[3].attributes["parent"] == "platform"
     perms = {(link.source_id, link.target_id): link.attributes["permission"]
-             for link in batch.links if link.relation == F.HAS_PERMISSION}
+             for link in batch.links if link.relation == facts.HAS_PERMISSION}
     assert perms == {("github:team/acme/platform", "github:repo/acme/infra"): "admin",
                      ("github:team/acme/platform", "github:repo/acme/docs"): "pull",
                      ("github:team/acme/platform", "github:repo/acme/api"): "push",
                      ("github:team/acme/sre", "github:repo/acme/infra"): "maintain"}
-    child = [link for link in batch.links if link.relation == F.CHILD_OF]
+    child = [link for link in batch.links if link.relation == facts.CHILD_OF]
     assert [(c.source_id, c.target_id) for c in child] == [("github:team/acme/sre", "github:team/acme/platform")]
-    assert team_batch("acme", None, None).facts[0].kind == F.GH_ORG
+    assert team_batch("acme", None, None).facts[0].kind == facts.GH_ORG
 
 
 def reasons(batch):
@@ -197,15 +197,15 @@ def test_nasty_files():
     items = {w["item"] for w in batch.warnings}
     assert {"org/svc:README.md", "org/svc:logo.png", "org/svc:CODEOWNERS", "org/svc:catalog-info.yaml",
             "org/svc:docs/huge.md", "org/svc:.github/workflows/big.yml", f"org/svc:{WF}"} <= items
-    attrs = by_kind(batch, F.GH_REPO)[0].attributes
+    attrs = by_kind(batch, facts.GH_REPO)[0].attributes
     assert attrs["readme_description"] == "Caf\ufffd latte service."
     assert attrs["files_truncated"] == [".github/workflows/big.yml", "docs/huge.md"]
     assert attrs["commit_authors"] == {"a": 2} and attrs["last_commit_at"] == "2026-01-01T23:00:00Z"
     assert attrs["languages"] == {} and attrs["topics"] == []
-    names = {f.name for f in by_kind(batch, F.GH_DEPLOY_TARGET)}
+    names = {f.name for f in by_kind(batch, facts.GH_DEPLOY_TARGET)}
     assert names == {"early-stack", "fb"}  # the truncated file still yields what its first part says
-    assert [f.name for f in by_kind(batch, F.GH_CATALOG_ENTITY)] == ["svc"]
-    assert [f.attributes["pattern"] for f in by_kind(batch, F.GH_CODEOWNER_RULE)] == ["*"]
+    assert [f.name for f in by_kind(batch, facts.GH_CATALOG_ENTITY)] == ["svc"]
+    assert [f.attributes["pattern"] for f in by_kind(batch, facts.GH_CODEOWNER_RULE)] == ["*"]
 
 
 def test_cap_splitting_a_multibyte_character_is_not_an_encoding_error():
@@ -218,7 +218,7 @@ def test_duplicate_targets_become_one_fact_per_id():
     wf = ("jobs:\n  d:\n    steps:\n      - run: aws ecs update-service --cluster staging --service app\n"
           "      - run: aws ecs update-service --cluster prod --service app\n")
     batch = repo_batch("o", {"name": "r", "files": {WF: wf}})
-    [target] = by_kind(batch, F.GH_DEPLOY_TARGET)
+    [target] = by_kind(batch, facts.GH_DEPLOY_TARGET)
     assert target.external_id == "github:deploy/o/r/ecs_service/app" and target.attributes["cluster"] == "staging"
 
 
@@ -227,7 +227,7 @@ def test_monorepo_catalog_files():
              "services/a/catalog-info.yaml": "kind: Component\nmetadata: {name: a}\nspec: {owner: 'group:x', system: platform}\n",
              "services/b/catalog-info.yml": "kind: Component\nmetadata: {name: a}\n"}
     batch = repo_batch("o", {"name": "r", "files": files})
-    entities = [(f.attributes["entity_kind"], f.name, f.attributes["owner"]) for f in by_kind(batch, F.GH_CATALOG_ENTITY)]
+    entities = [(f.attributes["entity_kind"], f.name, f.attributes["owner"]) for f in by_kind(batch, facts.GH_CATALOG_ENTITY)]
     assert entities == [("System", "platform", None), ("Component", "a", "x")]
 
 
@@ -235,7 +235,7 @@ def test_monorepo_catalog_files():
                                   {"name": "x", "files": {"CODEOWNERS": None, "catalog-info.yaml": None}}])
 def test_degenerate_repos(repo):
     batch = repo_batch("o", repo)
-    assert isinstance(batch, F.Batch)
+    assert isinstance(batch, facts.Batch)
 
 
 def test_random_garbage_never_raises():
@@ -256,7 +256,7 @@ def test_random_garbage_never_raises():
                 words = alphabet.split(" ")
                 files[path] = "\n".join(" ".join(rng.choice(words) for _ in range(8)) for _ in range(20))
         batch = repo_batch("o", {"name": "r", "files": files}, max_file_bytes=rng.choice([50, 1000, 262144]))
-        assert by_kind(batch, F.GH_REPO)
+        assert by_kind(batch, facts.GH_REPO)
         for warning in batch.warnings:
             assert warning["reason_code"] in {"invalid_codeowners_line", "invalid_yaml", "unresolved_expression",
                                               "file_truncated", "binary_file", "non_utf8_file"}
