@@ -21,7 +21,8 @@ import time
 from functools import lru_cache
 
 import redis
-from django.conf import settings
+
+from portal.redis_client import redis_url
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 300  # seed §2.3: 5 minutes
@@ -42,12 +43,6 @@ return tonumber(ARGV[1])
 """
 
 
-def redis_url() -> str:
-    default = settings.CACHES.get("default", {})
-    location = default.get("LOCATION") if "redis" in default.get("BACKEND", "").lower() else None
-    if isinstance(location, (list, tuple)):
-        location = location[0]
-    return location or settings.REDIS_URL
 
 
 @lru_cache(maxsize=4)
