@@ -527,7 +527,7 @@ def measure_lag(tenant: str, count: int = 40, spacing: float = 0.1) -> dict:
     from search.models import SearchDocument
     from search.signals import connect_signals
 
-    connect_signals()  # idempotent; catalog.signals calls it too once integrated
+    connect_signals()  # idempotent; SearchConfig.ready() has already done it
     with tenant_scope(tenant):
         services = list(Service.objects.filter(lifecycle="production").order_by("?")[:count])
         changed = {}
