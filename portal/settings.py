@@ -135,6 +135,7 @@ AXES_FAILURE_LIMIT = int(env("ROSTER_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = float(env("ROSTER_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner on every manage.py command
 AXES_IPWARE_PROXY_COUNT = int(env("ROSTER_PROXY_COUNT", "0"))  # trust X-Forwarded-For only behind a proxy
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
