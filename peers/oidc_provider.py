@@ -36,9 +36,7 @@ import argparse
 import base64
 import hashlib
 import ipaddress
-import logging
 import secrets
-import signal
 import sys
 import threading
 import time
@@ -51,7 +49,8 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunspli
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, redirect, request
-from werkzeug.serving import make_server
+
+from peers.serving import serve_forever, serve_in_thread
 
 CODE_TTL_S = 60
 TOKEN_TTL_S = 3600
@@ -358,17 +357,7 @@ def create_app(*, issuer: str | None = None, clients: dict[str, dict[str, Any]] 
 
 def start_in_thread(app: Flask | None = None, port: int = 0) -> tuple[str, Callable[[], None]]:
     """Serve ``app`` on 127.0.0.1 in a daemon thread; returns ``(base_url, stop)``."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", port, app or create_app(), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="oidc-provider", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+    return serve_in_thread(app or create_app(), port, name="oidc-provider")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -384,19 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         clients.setdefault(client_id, {"secret": secret, "redirect_uris": []})["redirect_uris"].append(redirect_uri)
     users = {login: {"email": email, "email_verified": True, "name": login}
              for login, _, email in (u.partition(":") for u in args.user)}
-    app = create_app(issuer=args.issuer, clients=clients, users=users)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
-
-    def shutdown(signum: int, frame: object) -> None:
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    server.serve_forever()
-    server.server_close()
-    return 0
+    return serve_forever(create_app(issuer=args.issuer, clients=clients, users=users), args.port)
 
 
 if __name__ == "__main__":

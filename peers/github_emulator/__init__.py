@@ -7,14 +7,12 @@ CLI: ``python -m peers.github_emulator --port N [--scenario FILE] [--latency-ms 
 """
 from __future__ import annotations
 
-import logging
-import threading
 from pathlib import Path
 from typing import Any, Callable
 
-from werkzeug.serving import make_server
 
 from peers.scenario import load_scenario
+from peers.serving import serve_in_thread
 
 from .app import Faults, create_app
 from .graphql_api import ensure_schema, get_schema
@@ -28,14 +26,4 @@ def start_in_thread(app_or_scenario: Any = None, port: int = 0, **options: Any) 
     if isinstance(app_or_scenario, (str, Path)):
         app_or_scenario = load_scenario(app_or_scenario)
     app = app_or_scenario if callable(app_or_scenario) else create_app(app_or_scenario, **options)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="github-emulator", daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-    return f"http://127.0.0.1:{server.server_port}", stop
+    return serve_in_thread(app, port, name="github-emulator")

@@ -5,15 +5,12 @@ Serves until SIGTERM or SIGINT, then exits 0. Prints one line, the base URL, onc
 from __future__ import annotations
 
 import argparse
-import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
-from werkzeug.serving import make_server
 
 from peers.scenario import ScenarioError, load_scenario
+from peers.serving import serve_forever
 
 from .app import Faults, create_app
 
@@ -42,19 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         app_public_key=args.app_public_key.read_text() if args.app_public_key else None,
         app_installed_on=args.app_installed_on,
     )
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", args.port, app, threaded=True)
-
-    def shutdown(signum: int, frame: object) -> None:
-        # shutdown() waits for serve_forever to return, so it must run off the serving thread
-        threading.Thread(target=server.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, shutdown)
-    signal.signal(signal.SIGINT, shutdown)
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    server.serve_forever()
-    server.server_close()
-    return 0
+    return serve_forever(app, args.port)
 
 
 if __name__ == "__main__":
