@@ -19,10 +19,10 @@ import time
 
 from bench.harness import ROOT, discover, drop, setup, stack, table
 
-from catalog.accuracy import score
+from peers.accuracy import score
 from catalog.export import catalog_document
 from catalog.reconcile import reconcile
-from catalog.simulate import facts_from_scenario, scale_scenario
+from peers.simulate import facts_from_scenario, scale_scenario
 from peers.scenario import load_scenario
 from portal.tenancy import tenant_scope
 

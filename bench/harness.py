@@ -108,7 +108,7 @@ def stack(*, aws_latency_ms: int = 0, github_latency_ms: int = 0, workers: int =
 def setup(scenario: dict, urls: dict, tenant: str) -> None:
     """Load the scenario into the peers (directly into moto: loading is not what we measure) and connect
     a fresh tenant to them; the workers reach moto through the latency proxy (their ROSTER_AWS_ENDPOINT_URL)."""
-    from discovery.demo import setup_tenant
+    from peers.demo import setup_tenant
 
     setup_tenant(scenario, aws_endpoint=urls["moto"], github_url=urls["github"], tenant_name=tenant)
 

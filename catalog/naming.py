@@ -339,6 +339,13 @@ def owner_tag_values(tags: dict[str, str]) -> list[str]:
 class TeamDirectory:
     """GitHub teams and members of the organization(s), and how free-text owner names map to them."""
 
+    @classmethod
+    def from_data(cls, data: dict[str, Any] | None) -> "TeamDirectory":
+        """From its arguments as data (``{"teams", "members", "memberships"}``, as reconcile hands them over)."""
+        data = data or {}
+        return cls(data.get("teams") or (), data.get("members") or (),
+                   [tuple(m) for m in data.get("memberships") or ()])
+
     def __init__(self, teams: Iterable[dict[str, Any]] = (), members: Iterable[dict[str, Any]] = (),
                  memberships: Iterable[tuple[str, str]] = ()):
         """``teams``: {"slug", "name", "parent", "members"}; ``members``: {"login", "email", "name"};

@@ -59,20 +59,6 @@ def existing_inputs() -> list[dict]:
     ]
 
 
-def owner_evidence(draft) -> dict:
-    """What the ownership step needs about a draft's owner, as data: the evidence reconcile gathered
-    (``draft.owner_evidence``), or, while reconcile still scores owners itself, the owner it inferred."""
-    evidence = getattr(draft, "owner_evidence", None)
-    if evidence is not None:
-        return evidence
-    return {"inferred": {
-        "owner": draft.owner, "confidence": float(draft.owner_confidence or 0.0),
-        "status": draft.ownership_status or "unowned", "source": draft.owner_source or "",
-        "runner_up": draft.runner_up, "runner_up_score": float(draft.runner_up_score or 0.0),
-        "candidates": list(draft.owner_candidates or []),
-    }}
-
-
 def _unique_name(name: str, service_id, taken: dict[str, object]) -> str:
     candidate, n = name, 2
     while candidate in taken and taken[candidate] != service_id:
@@ -167,13 +153,13 @@ def apply(result, *, run) -> dict:
             update_conflicts=True, unique_fields=["external_id"],
             update_fields=["service", "kind", "name", "account", "region", "rule", "confidence"],
         )
-        _events(service, before, run, getattr(draft, "owner", None) if created else None)
-        owners[service.pk] = owner_evidence(draft)
+        _events(service, before, run)
+        owners[service.pk] = draft.owner_evidence
         stats["services_created" if created else "services_updated"] += 1
     # Seen again, nothing to rewrite: one UPDATE for all of them rather than one per service.
     Service.objects.filter(pk__in=unchanged).update(missed_scans=0, last_seen_at=now)
     owners_to_infer.send(sender=Service, run_id=run.pk, inputs=owners, seen=unchanged,
-                         directory=getattr(result, "directory", None))
+                         directory=result.directory)
     stats["services"] = len(grouped)
     stats["unseen_ids"] = [pk for pk, s in services.items() if pk not in claimed_ids and not s.merged_into_id
                            and not (s.locked_fields or {}).get("resources")]
@@ -185,7 +171,7 @@ def _snapshot(service: Service) -> dict:
             "resources": service.resources.count()}
 
 
-def _events(service: Service, before: dict | None, run, owner: str | None) -> None:
+def _events(service: Service, before: dict | None, run) -> None:
     """What changed, for the discovery events (the owner's changes are the ownership step's)."""
     after = _snapshot(service)
     rows = []
@@ -195,7 +181,7 @@ def _events(service: Service, before: dict | None, run, owner: str | None) -> No
                                    field=field, old_value=old, new_value=new, confidence=confidence, reason=reason))
 
     if before is None:
-        add("service_created", new={"name": after["name"], "repo": after["repo"], "owner": owner},
+        add("service_created", new={"name": after["name"], "repo": after["repo"]},
             confidence=service.confidence, reason="; ".join(sorted({e.get("rule", "") for e in service.evidence}))[:500])
         if after["repo"]:
             add("repo_linked", "repo", None, after["repo"], service.repo_confidence, service.repo_rule)

@@ -7,10 +7,9 @@ ownership model (``ownership.scoring``), lets corrections win (``ownership.corre
 and writes the owner fields of the service, with an ``ownership_changed`` discovery event when the
 owner changes. Nothing else writes a service's owner during a discovery.
 
-What catalog hands over for one service (``OwnershipInput.evidence``), either
-
-- ``{"signals": {...}, "confidence": {...}}``: the raw evidence, scored here against the team directory
-  of the same run (``TeamDirectoryInput``):
+What catalog hands over for one service (``OwnershipInput.evidence``, gathered by
+``catalog.reconcile.owners``): ``{"signals": {...}, "confidence": {...}}``, the raw evidence, scored here
+against the team directory of the same run (``TeamDirectoryInput``):
 
   - ``signals.repo``: the repository's fact id or null; ``signals.codeowners``: ``{"path", "rules"}``,
     the CODEOWNERS rules of that repository's file, or null; ``signals.folder_keys``: name keys of the
@@ -21,9 +20,6 @@ What catalog hands over for one service (``OwnershipInput.evidence``), either
   - ``confidence``: ``{"parts": [[weight, value], ...]}``, the service's composite confidence as catalog
     weighs it, with ``"owner"`` as the value of the owner's part: the inferred owner's confidence, or
     no part at all when nobody owns the service.
-
-- or ``{"inferred": {"owner", "confidence", "status", "source", "runner_up", "runner_up_score",
-  "candidates"}}``: an owner reconcile already scored (while ``catalog.reconcile`` still scores inline).
 """
 from __future__ import annotations
 
@@ -31,9 +27,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import DiscoveryEvent, Service, Team
-from catalog.naming import TeamDirectory, tag_votes
-from catalog.sync import owner_evidence
-from ownership import scoring
+from catalog.naming import TeamDirectory
+from ownership.signals import composite_confidence, score
 from ownership.corrections import effective_owner
 from ownership.models import OwnershipInput, TeamDirectoryInput
 
@@ -57,73 +52,6 @@ def store_inputs(sender, *, run_id, inputs: dict, seen, directory: dict | None =
     if directory is not None:
         TeamDirectoryInput.objects.exclude(run_id=run_id).delete()
         TeamDirectoryInput.objects.update_or_create(run_id=run_id, defaults={"data": directory})
-
-
-# --- scoring evidence ------------------------------------------------------------------------------
-
-
-def directory_from(data: dict | None) -> TeamDirectory:
-    data = data or {}
-    return TeamDirectory(data.get("teams") or (), data.get("members") or (),
-                         [tuple(m) for m in data.get("memberships") or ()])
-
-
-def owner_signals(signals: dict, directory: TeamDirectory) -> scoring.OwnerSignals:
-    """The ownership model's signals from a service's raw evidence."""
-    out = scoring.OwnerSignals()
-    codeowners = signals.get("codeowners") or {}
-    if codeowners.get("rules"):
-        shares, owners = scoring.codeowner_shares(codeowners["rules"], directory, set(signals.get("folder_keys") or ()))
-        out.codeowners = shares
-        out.details["codeowners"] = {"path": codeowners.get("path"), "owners": owners}
-    if signals.get("catalog_info"):
-        out.catalog_info = scoring.catalog_votes([str(o) for o in signals["catalog_info"]], directory)
-    out.commits = scoring.commit_votes(signals.get("commit_authors") or {}, directory)
-    strongest: dict[str, str] = {}
-    for team, level in signals.get("permissions") or ():
-        level = str(level or "")
-        if scoring.PERMISSION_STRENGTH.get(level, 0) > scoring.PERMISSION_STRENGTH.get(strongest.get(team, ""), 0):
-            strongest[team] = level
-    out.permissions = strongest
-    out.tags = tag_votes(signals.get("tags") or (), directory)
-    out.unknown_teams = frozenset(t for t in (*out.tags, *out.catalog_info) if not directory.is_known(t))
-    return out
-
-
-def score(evidence: dict, directory: TeamDirectory) -> dict:
-    """The inferred owner of one service (the ``inferred`` shape above)."""
-    if "inferred" in evidence:
-        return dict(evidence["inferred"])
-    result = scoring.score_owners(owner_signals(evidence.get("signals") or {}, directory))
-    return {"owner": result.owner, "confidence": result.confidence, "status": result.status,
-            "source": result.source, "runner_up": result.runner_up, "runner_up_score": result.runner_up_score,
-            "candidates": [dict(c) for c in result.candidates[:5]]}
-
-
-def composite_confidence(confidence: dict, inferred: dict) -> float | None:
-    """The service's confidence with its inferred owner's, by the parts and weights catalog handed over."""
-    parts = []
-    for weight, value in (confidence or {}).get("parts") or ():
-        if value == "owner":
-            if not inferred.get("owner"):
-                continue
-            value = inferred.get("confidence") or 0.0
-        parts.append((float(weight), float(value)))
-    total = sum(w for w, _ in parts)
-    return round(sum(w * v for w, v in parts) / total, 2) if total else None
-
-
-def infer_drafts(result) -> dict[str, dict]:
-    """What the step would infer for each draft of a reconcile result, in memory (accuracy figures, tests):
-    ``{draft key: inferred owner + "service_confidence"}``."""
-    directory = directory_from(getattr(result, "directory", None))
-    out = {}
-    for draft in result.services:
-        evidence = owner_evidence(draft)
-        inferred = score(evidence, directory)
-        composite = composite_confidence(evidence.get("confidence") or {}, inferred)
-        out[draft.key] = {**inferred, "service_confidence": draft.confidence if composite is None else composite}
-    return out
 
 
 def _evidence_with_owner(evidence: list, repo: str | None, inferred: dict) -> list:
@@ -159,7 +87,7 @@ def infer(run_id) -> dict:
     keeps the owner it has (a correction that propagated to it since included)."""
     rows = list(OwnershipInput.objects.filter(run_id=run_id).order_by("service_id"))
     saved = TeamDirectoryInput.objects.filter(run_id=run_id).first()
-    directory = directory_from(saved.data if saved else None)
+    directory = TeamDirectory.from_data(saved.data if saved else None)
     services = (Service.objects.select_for_update(of=("self",)).select_related("owner")
                 .in_bulk([r.service_id for r in rows]))
     team = _teams()
@@ -175,7 +103,7 @@ def infer(run_id) -> dict:
             continue
         row.inferred = inferred
         decided.append(row)
-        fields = list(OWNER_FIELDS) + (["confidence", "evidence"] if "signals" in row.evidence else [])
+        fields = [*OWNER_FIELDS, "confidence", "evidence"]
         stored = _columns(service, fields)
         before = service.owner.slug if service.owner_id else None
         owner, confidence, status, source = effective_owner(inferred, service.locked_fields or {})
@@ -184,11 +112,11 @@ def infer(run_id) -> dict:
         service.runner_up = team(inferred.get("runner_up"))
         service.runner_up_score = round(float(inferred.get("runner_up_score") or 0.0), 3)
         service.owner_candidates = list(inferred.get("candidates") or [])[:10]
-        if "signals" in row.evidence:
-            composite = composite_confidence(row.evidence.get("confidence") or {}, inferred)
-            if composite is not None:
-                service.confidence = composite
-            service.evidence = _evidence_with_owner(service.evidence, row.evidence["signals"].get("repo"), inferred)
+        composite = composite_confidence(row.evidence.get("confidence") or {}, inferred)
+        if composite is not None:
+            service.confidence = composite
+        signals = row.evidence.get("signals") or {}
+        service.evidence = _evidence_with_owner(service.evidence, signals.get("repo"), inferred)
         if _columns(service, fields) != stored:  # an owner that did not change is not rewritten
             service.save(update_fields=[*fields, "updated_at"])
         after = service.owner.slug if service.owner_id else None

@@ -48,9 +48,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-# Team names -> team slugs is catalog's (reconcile needs it too). tag_votes and owner_tag_values are
-# named here only for catalog.reconcile, which reads them as S.* until it imports catalog.naming itself.
-from catalog.naming import TeamDirectory, owner_tag_values, tag_votes  # noqa: F401
+# Team names -> team slugs is catalog's (reconcile groups resources by owner tags with it too).
+from catalog.naming import TeamDirectory
 
 WEIGHTS = {"codeowners": 0.40, "catalog_info": 0.40, "commits": 0.25, "tags": 0.20, "permissions": 0.15}
 # Ties between candidates are broken by the strongest signal a team holds, in this order.

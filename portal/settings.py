@@ -1,4 +1,5 @@
 """Roster settings. Everything deployment-specific comes from the environment (see README: Configuration)."""
+import importlib.util
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -53,6 +54,10 @@ TENANT_APPS = [
     "axes",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [a for a in TENANT_APPS if a not in SHARED_APPS]
+# The local stand-ins (moto, the GitHub emulator) and their scenario commands come with the development
+# requirements only; a runtime built from requirements/base.txt has neither.
+if importlib.util.find_spec("moto") is not None:
+    INSTALLED_APPS.append("peers")
 
 TENANT_MODEL = "portal.Tenant"
 # Set search_path only when the tenant changes (not on every cursor): one round trip less per query.

@@ -15,5 +15,6 @@ urlpatterns = [
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("discovery.api.urls")),
     path("api/v1/", include("search.api.urls")),  # before the catalog: services/search is not a service id
+    path("api/v1/", include("ownership.api.urls")),  # the services resource, with corrections (PATCH)
     path("api/v1/", include("catalog.api.urls")),
 ]

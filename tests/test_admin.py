@@ -10,7 +10,7 @@ from django.urls import reverse
 from catalog import sync
 from catalog.models import Service
 from catalog.reconcile import reconcile
-from catalog.simulate import facts_from_scenario
+from peers.simulate import facts_from_scenario
 from discovery.models import Run
 from discovery.tests.factories import ConnectionFactory
 from peers.scenario import load_scenario

@@ -14,14 +14,14 @@ from django_tenants.utils import tenant_context
 from accounts.testing import token_for
 from rest_framework.test import APIClient
 
-from catalog.accuracy import score
+from peers.accuracy import score
 from catalog.export import catalog_document
 from catalog.models import Service
 from discovery import facts as k
 from discovery import workflow
 from discovery.connectors.github import queries
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
-from discovery.demo import setup_tenant
+from peers.demo import setup_tenant
 from discovery.models import ACTIVE_STATUSES, Connection, Fact, FactLink, Run
 from peers.scenario import load_scenario
 from portal.models import Tenant

@@ -4,7 +4,6 @@ from rest_framework.routers import DefaultRouter
 from catalog.api import views
 
 router = DefaultRouter()
-router.register("services", views.ServiceViewSet, basename="service")
 router.register("teams", views.TeamViewSet, basename="team")
 router.register("discovery-events", views.DiscoveryEventViewSet, basename="discovery-event")
 urlpatterns = [

@@ -1,5 +1,4 @@
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
@@ -11,10 +10,9 @@ from rest_framework.views import APIView
 
 from catalog.api.filters import OWNERSHIP_STATUSES, DiscoveryEventFilterSet, ServiceFilterSet
 from catalog.api.serializers import (
-    CorrectionRequestSerializer, DiscoveryEventSerializer, ServiceDetailSerializer, ServiceSerializer, TeamSerializer,
+    DiscoveryEventSerializer, ServiceDetailSerializer, ServiceSerializer, TeamSerializer,
 )
 from catalog.models import DiscoveryEvent, Lifecycle, Service, ServiceResource, Team, Tier
-from ownership.corrections import CorrectionError, correct
 
 # ServiceFilterSet's parameters, for the team's services (a Team view: the filter backend documents the
 # list of services itself).
@@ -38,9 +36,9 @@ def filter_services(qs, request):
 
 
 class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """The catalog. PATCH applies corrections: stored, applied at once, never overwritten by discovery."""
+    """The catalog, read-only here; ``ownership.api`` serves it with corrections (PATCH)."""
 
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "head", "options"]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ServiceFilterSet
 
@@ -52,35 +50,7 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def get_serializer_class(self):
-        return ServiceDetailSerializer if self.action in ("retrieve", "partial_update") else ServiceSerializer
-
-    @extend_schema(request=CorrectionRequestSerializer, responses={200: ServiceDetailSerializer})
-    def partial_update(self, request, pk=None):
-        service = self.get_object()
-        payload = CorrectionRequestSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
-        reason = data.pop("correction_reason", "")
-        if "team_id" in data:
-            team_id = data.pop("team_id")
-            data["owner"] = get_object_or_404(Team, pk=team_id).slug if team_id else None
-        field_map = {"merge_into": "merge", "split": "split"}
-        user = request.user.get_username()
-        results = []
-        try:
-            for key, value in data.items():
-                results.append(correct(service, field_map.get(key, key), value, user=user, reason=reason))
-                service = results[-1]["service"] if key not in ("split",) else service
-        except CorrectionError as exc:
-            return Response({"detail": str(exc)}, status=400)
-        if not results:
-            return Response({"detail": "nothing to correct"}, status=400)
-        service = Service.objects.select_related("owner", "runner_up").get(pk=service.pk)
-        body = ServiceDetailSerializer(service).data
-        body["corrections"] = [{"id": r["correction"].pk, "field": r["correction"].field,
-                                "propagated": r["propagated"]} for r in results]
-        body["improved_similar_services"] = sum(r["propagated"] for r in results)
-        return Response(body)
+        return ServiceDetailSerializer if self.action == "retrieve" else ServiceSerializer
 
     @extend_schema(responses={200: DiscoveryEventSerializer(many=True)}, filters=False)
     @action(detail=True, methods=["get"])

@@ -18,8 +18,9 @@ fingerprints. ``reconcile()`` (``reconciler.py``) runs the steps in order:
    stay apart. Then one service seen under two spellings in different stages is merged (``grouping.py``).
 5. **Drafts** (``drafts.py``, ``classify.py``): repositories with no infrastructure become components
    (archived and forked ones are excluded).
-6. Ownership (``owners.py`` over ``ownership.scoring``), identity across runs (``catalog.identity``)
-   and corrections (``ownership.propagation``).
+6. Owner evidence (``owners.py``): what CODEOWNERS, catalog-info, commits, permissions and tags say,
+   handed over as data; the ownership step scores it (``ownership.inference``). Then identity across
+   runs (``catalog.identity``). Corrections apply to stored services, never here (``ownership.corrections``).
 
 Rule confidences and what counts as what are in ``rules.py``; tag keys in ``tags.py``; the lookups
 over facts and links in ``resource_index.py``; the input and output shapes in ``types.py``.

@@ -13,10 +13,10 @@ from catalog.reconcile.types import FactView
 from discovery.facts import (
     CLOUDWATCH_ALARM, ECR_REPOSITORY, RDS_CLUSTER, RDS_INSTANCE, SQS_QUEUE, TRIGGERS, USES_IMAGE, WATCHES,
 )
-from ownership import scoring
+from catalog.naming import TeamDirectory, tag_votes
 
 
-def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, directory: scoring.TeamDirectory,
+def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, directory: TeamDirectory,
            excluded: list[dict[str, Any]]) -> None:
     """Stacks that run nothing join the one service named like them, with their resources; queues, images,
     databases and alarms join one service by a structural link (event source, image, cluster, alarm target),
@@ -47,7 +47,7 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
 
     def group_team(gi: int) -> str | None:
         if gi not in team_of:
-            votes = scoring.tag_votes([f.tags for f, _, _ in groups[gi].members.values()], directory)
+            votes = tag_votes([f.tags for f, _, _ in groups[gi].members.values()], directory)
             team_of[gi] = max(sorted(votes), key=votes.get) if votes else None
         return team_of[gi]
 
@@ -69,7 +69,7 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
         cands = by_prefix.get(core, set()) if core and len(naming.compact_words(core)) >= 3 else set()
         if len(cands) == 1:
             gi = next(iter(cands))
-            mine = scoring.tag_votes([fact.tags], directory)
+            mine = tag_votes([fact.tags], directory)
             if not mine or not group_team(gi) or group_team(gi) in mine:
                 return groups[gi], "name_prefix"
         return None

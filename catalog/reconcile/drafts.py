@@ -6,7 +6,7 @@ from typing import Iterable
 from catalog import naming
 from catalog.reconcile import classify
 from catalog.reconcile.grouping import Group
-from catalog.reconcile.owners import OwnerInference
+from catalog.reconcile.owners import OwnerEvidence
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.rules import COMPUTE_KINDS, EXISTENCE
 from catalog.reconcile.types import FactView, ResourceClaim, ServiceDraft
@@ -42,16 +42,6 @@ def source_of(kind: str) -> str:
     return {CFN_STACK: "cloudformation", APIGW_HTTP_API: "apigateway", APIGW_REST_API: "apigateway"}.get(kind, kind)
 
 
-def composite_confidence(existence: float, draft: ServiceDraft) -> float:
-    """The architecture's calculate_confidence: a weighted average of what we know."""
-    parts = [(0.4, existence)]
-    if draft.owner:
-        parts.append((0.3, draft.owner_confidence))
-    if draft.repo:
-        parts.append((0.3, draft.repo_confidence))
-    return round(sum(w * v for w, v in parts) / sum(w for w, _ in parts), 2)
-
-
 def make_names_unique(drafts: list[ServiceDraft]) -> None:
     """Entries sharing a name: the first (services before components, then the most confident) keeps it; each
     other takes its repository's org, its account or a number as a suffix and keeps the name as an alias."""
@@ -71,7 +61,7 @@ def make_names_unique(drafts: list[ServiceDraft]) -> None:
 class DraftBuilder:
     """Builds the draft of one service group or one repository-only component."""
 
-    def __init__(self, repos: Repositories, owners: OwnerInference):
+    def __init__(self, repos: Repositories, owners: OwnerEvidence):
         self.repos = repos
         self.owners = owners
 
@@ -155,8 +145,8 @@ class DraftBuilder:
         draft.sources = sorted({source_of(f.kind) for f in members} | ({"github_repo"} if g.repo else set()) |
                                ({"catalog_info"} if matching else set()) |
                                {e["rule"] for e in g.evidence if e["rule"] in ("deploy_workflow", "tagged_resource_group", "explicit_tag")})
-        self.owners.assign(draft, g.repo, members, g.keys | naming.name_keys(name), {e.name for e in matching})
-        draft.confidence = composite_confidence(g.existence, draft)
+        self.owners.gather(draft, g.repo, members, g.existence, g.keys | naming.name_keys(name),
+                           {e.name for e in matching})
         return draft
 
     def component(self, repo_id: str) -> ServiceDraft:
@@ -177,6 +167,5 @@ class DraftBuilder:
         draft.sources = ["github_repo"] + (["catalog_info"] if entities else [])
         draft.evidence = [{"rule": "repository_only", "facts": [repo_id], "confidence": EXISTENCE["repo"],
                            "detail": f"repository {repo.name} has no infrastructure: a {draft.component_type} component"}]
-        self.owners.assign(draft, repo_id, [])
-        draft.confidence = composite_confidence(EXISTENCE["catalog"] if entities else EXISTENCE["repo"], draft)
+        self.owners.gather(draft, repo_id, [], EXISTENCE["catalog"] if entities else EXISTENCE["repo"])
         return draft

@@ -11,7 +11,7 @@ from catalog.reconcile.rules import COMPUTE_KINDS, EXISTENCE, STRONG_LINK
 from catalog.reconcile.types import FactView
 from catalog.reconcile.units import Unit
 from discovery.facts import CFN_STACK
-from ownership import scoring
+from catalog.naming import TeamDirectory, tag_votes
 
 
 @dataclass(eq=False)
@@ -91,7 +91,7 @@ def merge_units(units: list[Unit]) -> list[Group]:
     return groups
 
 
-def merge_related(groups: list[Group], directory: scoring.TeamDirectory) -> list[Group]:
+def merge_related(groups: list[Group], directory: TeamDirectory) -> list[Group]:
     """One service seen under two spellings in different stages is merged:
     - both deployed from one repository (strong link), in different stages or with near-identical
       names (``audit-eng`` / ``audit-engine``);
@@ -103,7 +103,7 @@ def merge_related(groups: list[Group], directory: scoring.TeamDirectory) -> list
     accounts = [{f.account for f in fs if f.account} for fs in facts]
     owners = []
     for fs in facts:
-        votes = scoring.tag_votes([f.tags for f in fs], directory)
+        votes = tag_votes([f.tags for f in fs], directory)
         owners.append(max(sorted(votes), key=votes.get) if votes else None)
     words = [{tuple(n.split("-")) for _, n in g.names if n} for g in groups]
 

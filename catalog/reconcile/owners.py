@@ -1,17 +1,22 @@
-"""Ownership of an entry: the team directory from GitHub facts, and the owner signals scored for each draft."""
+"""Owner evidence of an entry, as data: what the team directory, CODEOWNERS, catalog-info, commits,
+permissions and tags say about it. Reconcile gathers it; the ownership step (``ownership.inference``)
+scores it against the team directory of the same run. Nothing here decides an owner."""
 from __future__ import annotations
 
+from catalog.naming import owner_tag_values
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.types import FactView, ServiceDraft
 from discovery.facts import (
     CHILD_OF, CLOUDWATCH_ALARM, GH_CATALOG_ENTITY, GH_CODEOWNER_RULE, GH_MEMBER, GH_TEAM, HAS_PERMISSION, MEMBER_OF,
 )
-from ownership import scoring
+
+# The composite confidence's weights (the architecture's calculate_confidence): existence, owner, repository.
+EXISTENCE_WEIGHT, OWNER_WEIGHT, REPO_WEIGHT = 0.4, 0.3, 0.3
 
 
-def team_directory(ix: ResourceIndex) -> scoring.TeamDirectory:
-    """GitHub teams (with parents), members and memberships, as the ownership model reads them."""
+def team_directory_data(ix: ResourceIndex) -> dict:
+    """GitHub teams (with parents), members and memberships: the ``TeamDirectory`` arguments, as data."""
     teams = []
     for fact in ix.by_kind.get(GH_TEAM, ()):
         attrs = fact.attributes or {}
@@ -26,49 +31,39 @@ def team_directory(ix: ResourceIndex) -> scoring.TeamDirectory:
     memberships = []
     for team in ix.by_kind.get(GH_TEAM, ()):
         for src in ix.into.get((team.external_id, MEMBER_OF), ()):
-            memberships.append((src.rsplit("/", 1)[-1], team.name))
-    return scoring.TeamDirectory(teams, members, memberships)
+            memberships.append([src.rsplit("/", 1)[-1], team.name])
+    return {"teams": teams, "members": members, "memberships": memberships}
 
 
-class OwnerInference:
-    """Gathers each draft's owner signals (CODEOWNERS, catalog-info, commits, permissions, tags) and scores them."""
+class OwnerEvidence:
+    """Gathers each draft's owner evidence (``draft.owner_evidence``, the shape ``ownership.inference`` reads)."""
 
-    def __init__(self, ix: ResourceIndex, repos: Repositories, directory: scoring.TeamDirectory):
+    def __init__(self, ix: ResourceIndex, repos: Repositories):
         self.ix = ix
         self.repos = repos
-        self.directory = directory
 
-    def repo_signals(self, repo_id: str | None, signals: scoring.OwnerSignals, folder_keys: set[str],
-                     entity_names: set[str]) -> None:
-        """The repository's votes: CODEOWNERS, catalog-info owners, commit authors and team permissions."""
-        if not repo_id:
-            return
+    def repo_signals(self, repo_id: str, entity_names: set[str]) -> dict:
+        """The repository's evidence: its CODEOWNERS rules, catalog-info owners, commit authors, team permissions."""
         repo = self.repos.repos[repo_id]
         attrs = repo.attributes or {}
         declared = self.repos.repo_declares.get(repo_id, {})
-        rules = [r for r in declared.get(GH_CODEOWNER_RULE, ())]
+        rules = list(declared.get(GH_CODEOWNER_RULE, ()))
         path = attrs.get("codeowners_path")
         if path:
             rules = [r for r in rules if (r.attributes or {}).get("path") in (path, None)] or rules
-        if rules:
-            shares, owners = scoring.codeowner_shares([r.attributes or {} for r in rules], self.directory, folder_keys)
-            signals.codeowners = shares
-            signals.details["codeowners"] = {"path": path, "owners": owners}
         entities = [e for e in declared.get(GH_CATALOG_ENTITY, ()) if (e.attributes or {}).get("owner")]
+        # in a monorepo only the entities named like the service speak for it
         mine = [e for e in entities if e.name in entity_names] if len(entities) > 1 else entities
-        owners = [str(e.attributes["owner"]) for e in mine]
-        if owners:
-            signals.catalog_info = scoring.catalog_votes(owners, self.directory)
-        signals.commits = scoring.commit_votes(attrs.get("commit_authors") or {}, self.directory)
-        perms: dict[str, str] = {}
+        permissions = []
         for team_id in self.ix.into.get((repo_id, HAS_PERMISSION), ()):
             team = self.ix.by_id.get(team_id)
-            if team is None:
-                continue
-            level = str(self.ix.link_attrs.get((team_id, HAS_PERMISSION, repo_id), {}).get("permission") or "")
-            if scoring.PERMISSION_STRENGTH.get(level, 0) > scoring.PERMISSION_STRENGTH.get(perms.get(team.name, ""), 0):
-                perms[team.name] = level
-        signals.permissions = perms
+            if team is not None:
+                level = str(self.ix.link_attrs.get((team_id, HAS_PERMISSION, repo_id), {}).get("permission") or "")
+                permissions.append([team.name, level])
+        return {"codeowners": {"path": path, "rules": [r.attributes or {} for r in rules]} if rules else None,
+                "catalog_info": [str(e.attributes["owner"]) for e in mine],
+                "commit_authors": dict(attrs.get("commit_authors") or {}),
+                "permissions": permissions}
 
     def own_tags(self, fact: FactView) -> dict:
         """A resource's tags without the ones its stack copied onto it: the stack votes once, itself."""
@@ -78,25 +73,20 @@ class OwnerInference:
         inherited = stack.tags or {}
         return {k: v for k, v in (fact.tags or {}).items() if inherited.get(k) != v}
 
-    def assign(self, draft: ServiceDraft, repo_id: str | None, members: list[FactView],
+    def gather(self, draft: ServiceDraft, repo_id: str | None, members: list[FactView], existence: float,
                folder_keys: set[str] = frozenset(), entity_names: set[str] = frozenset()) -> None:
-        """Score the candidate teams of a draft and record the owner, its runner-up and the evidence."""
-        signals = scoring.OwnerSignals()
-        self.repo_signals(repo_id, signals, set(folder_keys), set(entity_names))
+        """Record the draft's owner evidence and the parts of its composite confidence; the owner's part is
+        named ``"owner"`` and filled in by the ownership step with the inferred owner's confidence."""
         tagged = [self.own_tags(m) for m in members if m.kind != CLOUDWATCH_ALARM]
-        signals.tags = scoring.tag_votes(tagged, self.directory)
-        signals.unknown_teams = frozenset(t for t in (*signals.tags, *signals.catalog_info)
-                                          if not self.directory.is_known(t))
-        draft.owner_tags = sorted({v for t in tagged for v in scoring.owner_tag_values(t)})
-        result = scoring.score_owners(signals)
-        draft.owner = result.owner
-        draft.owner_confidence = result.confidence
-        draft.ownership_status = result.status
-        draft.owner_source = result.source
-        draft.runner_up = result.runner_up
-        draft.runner_up_score = result.runner_up_score
-        draft.owner_candidates = [dict(c) for c in result.candidates[:5]]
-        if result.owner:
-            draft.evidence.append({"rule": "ownership", "facts": [repo_id] if repo_id else [],
-                                   "confidence": result.confidence,
-                                   "detail": f"owner {result.owner} ({result.status}) mainly from {result.source}"})
+        signals = {"repo": repo_id, "codeowners": None, "folder_keys": sorted(folder_keys), "catalog_info": [],
+                   "commit_authors": {}, "permissions": [], "tags": tagged}
+        if repo_id:
+            signals.update(self.repo_signals(repo_id, set(entity_names)))
+        draft.owner_tags = sorted({v for t in tagged for v in owner_tag_values(t)})
+        parts = [[EXISTENCE_WEIGHT, existence], [OWNER_WEIGHT, "owner"]]
+        if draft.repo:
+            parts.append([REPO_WEIGHT, draft.repo_confidence])
+        draft.owner_evidence = {"signals": signals, "confidence": {"parts": parts}}
+        # until an owner is inferred, the entry is as confident as what is known without one
+        known = [(w, v) for w, v in parts if v != "owner"]
+        draft.confidence = round(sum(w * v for w, v in known) / sum(w for w, _ in known), 2)

@@ -9,20 +9,20 @@ from catalog.reconcile.attachments import attach
 from catalog.reconcile.classify import infrastructure_module
 from catalog.reconcile.drafts import DraftBuilder, aliases_for, make_names_unique
 from catalog.reconcile.grouping import merge_related, merge_units
-from catalog.reconcile.owners import OwnerInference, team_directory
+from catalog.reconcile.owners import OwnerEvidence, team_directory_data
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.repository_links import link_repositories
 from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.types import FactView, LinkView, ReconcileResult
 from catalog.reconcile.units import UnitFinder
-from ownership.propagation import apply_corrections
 
 
-def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, corrections: Iterable[dict] = (),
-              existing: Iterable[dict] = ()) -> ReconcileResult:
+def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, existing: Iterable[dict] = ()) -> ReconcileResult:
+    """Corrections are not reconcile's: they apply to stored services (``ownership.corrections``)."""
     excluded: list[dict[str, Any]] = []
     ix = ResourceIndex(facts, links)
-    directory = team_directory(ix)
+    directory_data = team_directory_data(ix)
+    directory = naming.TeamDirectory.from_data(directory_data)
     repos = Repositories(ix, excluded)           # first: their names are known service names
     finder = UnitFinder(ix, repos, excluded)
     data_stacks = finder.find()
@@ -30,7 +30,7 @@ def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, correctio
     attach(groups, data_stacks, ix, directory, excluded)
     link_repositories(groups, ix, repos)
     groups = merge_related(groups, directory)
-    builder = DraftBuilder(repos, OwnerInference(ix, repos, directory))
+    builder = DraftBuilder(repos, OwnerEvidence(ix, repos))
     drafts = [builder.service(g) for g in groups]
     linked = {g.repo for g in groups if g.repo}
     for repo_id, repo in repos.repos.items():
@@ -57,16 +57,10 @@ def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, correctio
                     d.aliases = aliases_for(old["name"], d.aliases + [d.name])
                     d.name = old["name"]
                     d.display_name = naming.display_name(d.name)
-    before = {d.key: d.name for d in drafts}
-    drafts = apply_corrections(drafts, list(corrections))
-    applied = sum(1 for d in drafts if d.corrected_fields)
-    for key in sorted(set(before) - {d.key for d in drafts}):  # "not a service" or merged into another
-        excluded.append({"external_id": key, "kind": "service", "name": before[key], "reason": "correction"})
     drafts.sort(key=lambda d: d.key)
     for d in drafts:
         d.compute_fingerprint()
     excluded = sorted(excluded, key=lambda e: (e["reason"], e["kind"], e["name"]))
     stats = {"facts": len(ix.by_id), "units": len(finder.units), "services": sum(d.entry_type == "service" for d in drafts),
-             "components": sum(d.entry_type == "component" for d in drafts), "excluded": len(excluded),
-             "corrections_applied": applied}
-    return ReconcileResult(services=drafts, excluded=excluded, stats=stats)
+             "components": sum(d.entry_type == "component" for d in drafts), "excluded": len(excluded)}
+    return ReconcileResult(services=drafts, excluded=excluded, stats=stats, directory=directory_data)

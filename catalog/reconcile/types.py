@@ -67,15 +67,9 @@ class ServiceDraft:
     confidence: float = 0.0
     evidence: list[dict[str, Any]] = field(default_factory=list)
     health: str = "unknown"
-    owner: str | None = None
-    owner_confidence: float = 0.0
-    ownership_status: str = "unowned"
-    owner_source: str = ""
-    runner_up: str | None = None
-    runner_up_score: float = 0.0
-    owner_candidates: list[dict[str, Any]] = field(default_factory=list)
     owner_tags: list[str] = field(default_factory=list)   # raw owner-tag values seen on its resources
-    corrected_fields: list[str] = field(default_factory=list)
+    # what reconcile saw about the owner, for the ownership step to score (``ownership.inference``)
+    owner_evidence: dict[str, Any] = field(default_factory=dict)
     existing_id: Any = None
     fingerprint: str = ""
 
@@ -93,3 +87,4 @@ class ReconcileResult:
     services: list[ServiceDraft]
     excluded: list[dict[str, Any]]       # {"external_id", "kind", "name", "reason"}
     stats: dict[str, Any] = field(default_factory=dict)
+    directory: dict[str, Any] = field(default_factory=dict)   # the team directory's arguments, as data

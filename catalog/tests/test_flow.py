@@ -11,7 +11,7 @@ from audit.models import AuditEvent
 from catalog import actions
 from catalog import tasks as catalog_tasks  # noqa: F401  (registers the catalog tasks)
 from catalog.models import DiscoveryEvent, Service
-from catalog.simulate import records_from_scenario
+from peers.simulate import records_from_scenario
 from catalog.tests.test_reconcile import company
 from discovery import runs, store
 from discovery.facts import Batch

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from catalog import staleness, sync
 from catalog.models import DiscoveryEvent, RetirementHold, Service, ServiceResource, Team
 from catalog.reconcile import reconcile
-from catalog.simulate import facts_from_scenario
+from peers.simulate import facts_from_scenario
 from discovery.models import Run
 from ownership import inference
 from ownership.corrections import correct, similar_services

@@ -5,10 +5,10 @@ from functools import lru_cache
 import pytest
 import yaml
 
-from catalog.accuracy import default_scenarios
+from peers.accuracy import default_scenarios
 from catalog.reconcile import reconcile
-from catalog.simulate import facts_from_scenario
-from ownership.inference import infer_drafts
+from peers.simulate import facts_from_scenario
+from ownership.signals import infer_drafts
 from peers.scenario import load_scenario, parse_scenario
 
 PROD, STAGING = "111111111111", "222222222222"

@@ -1,5 +1,5 @@
-"""The ownership step: what catalog handed over about each service is scored (or taken as inferred),
-corrections win, and only owners that change are written, with a discovery event."""
+"""The ownership step: what catalog handed over about each service is scored, corrections win, and only
+owners that change are written, with a discovery event."""
 import uuid
 
 import pytest
@@ -8,7 +8,8 @@ from catalog.models import DiscoveryEvent, Service, Team
 from catalog.sync import owners_to_infer
 from catalog.tests.test_reconcile import company, run
 from discovery.models import Run
-from ownership import inference
+from catalog.naming import TeamDirectory
+from ownership import inference, signals
 from ownership.models import OwnershipInput, TeamDirectoryInput
 
 DIRECTORY = {
@@ -30,35 +31,35 @@ CONFIDENCE = {"parts": [[0.4, 0.9], [0.3, "owner"], [0.3, 0.8]]}
 
 
 def test_raw_evidence_is_scored_by_the_ownership_model():
-    directory = inference.directory_from(DIRECTORY)
-    signals = inference.owner_signals(SIGNALS, directory)
-    assert signals.codeowners == {"payments": 1.0} and signals.permissions == {"payments": "admin", "risk": "triage"}
-    assert signals.commits == {"payments": 9.0, "risk": 1.0} and signals.tags == {"payments": 1.0, "risk": 1.0}
-    inferred = inference.score({"signals": SIGNALS}, directory)
+    directory = TeamDirectory.from_data(DIRECTORY)
+    got = signals.owner_signals(SIGNALS, directory)
+    assert got.codeowners == {"payments": 1.0} and got.permissions == {"payments": "admin", "risk": "triage"}
+    assert got.commits == {"payments": 9.0, "risk": 1.0} and got.tags == {"payments": 1.0, "risk": 1.0}
+    inferred = signals.score({"signals": SIGNALS}, directory)
     assert (inferred["owner"], inferred["status"], inferred["source"], inferred["runner_up"]) == (
         "payments", "owned", "codeowners", "risk")
     assert [c["team"] for c in inferred["candidates"]] == ["payments", "risk"]
-    assert inference.score({"signals": {}}, directory)["status"] == "unowned"
+    assert signals.score({"signals": {}}, directory)["status"] == "unowned"
 
 
 def test_in_memory_inference_of_a_reconcile_result():
     sc = company(prod={"lambdas": [{"name": "cert-rotator", "tags": {"team": "sre"}}, {"name": "log-shipper"}]},
                  teams=[{"slug": "sre"}])
-    owners = inference.infer_drafts(run(sc))
+    owners = signals.infer_drafts(run(sc))
     assert {k: (v["owner"], v["status"], v["confidence"], v["service_confidence"]) for k, v in owners.items()} == {
         "svc:cert-rotator": ("sre", "owned", 0.65, 0.62),  # tags alone: modest confidence
         "svc:log-shipper": (None, "unowned", 0.0, 0.6)}
 
 
 def test_membership_links_count_like_team_members():
-    directory = inference.directory_from(DIRECTORY)
+    directory = TeamDirectory.from_data(DIRECTORY)
     assert directory.teams_of_user("dan") == ("risk",)
 
 
 def test_the_owner_joins_the_composite_confidence_with_catalogs_weights():
-    assert inference.composite_confidence(CONFIDENCE, {"owner": "payments", "confidence": 0.6}) == 0.78
-    assert inference.composite_confidence(CONFIDENCE, {"owner": None, "confidence": 0.0}) == 0.86
-    assert inference.composite_confidence({}, {"owner": "payments", "confidence": 0.6}) is None
+    assert signals.composite_confidence(CONFIDENCE, {"owner": "payments", "confidence": 0.6}) == 0.78
+    assert signals.composite_confidence(CONFIDENCE, {"owner": None, "confidence": 0.0}) == 0.86
+    assert signals.composite_confidence({}, {"owner": "payments", "confidence": 0.6}) is None
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ def test_scored_evidence_sets_owner_confidence_and_its_evidence(services, worksp
     assert (ledger.owner.slug, ledger.ownership_status, ledger.owner_source, ledger.runner_up.slug) == (
         "payments", "owned", "codeowners", "risk")
     assert Team.objects.get(slug="risk").source == "inferred"  # named by a tag, no GitHub team row yet
-    assert ledger.confidence == inference.composite_confidence(CONFIDENCE, {"owner": "payments",
+    assert ledger.confidence == signals.composite_confidence(CONFIDENCE, {"owner": "payments",
                                                                             "confidence": ledger.owner_confidence})
     assert [e["rule"] for e in ledger.evidence] == ["tag", "ownership"]
     assert ledger.evidence[-1]["facts"] == ["github:repo/acme/ledger"]
@@ -95,17 +96,16 @@ def test_scored_evidence_sets_owner_confidence_and_its_evidence(services, worksp
         "ownership_changed", None, "payments", "codeowners")
 
 
-def test_an_owner_inferred_by_reconcile_is_taken_as_is(services, workspace):
+def test_evidence_naming_nobody_leaves_the_service_unowned_at_its_own_confidence(services, workspace):
     ledger, cart = services
     run_id = new_run(workspace)
-    inferred = {"owner": "payments", "confidence": 0.7123, "status": "ambiguous", "source": "tags",
-                "runner_up": None, "runner_up_score": 0.0, "candidates": [{"team": "payments", "score": 0.7}]}
-    hand_over(run_id, {ledger.pk: {"inferred": inferred}})
-    inference.infer(run_id)
+    hand_over(run_id, {ledger.pk: {"signals": {"repo": None, "tags": [{}]},
+                                   "confidence": {"parts": [[0.4, 0.9], [0.3, "owner"]]}}}, directory=DIRECTORY)
+    assert inference.infer(run_id) == {"inferred": 1, "owners_changed": 0}
     ledger.refresh_from_db()
-    assert (ledger.owner.slug, ledger.owner_confidence, ledger.ownership_status, ledger.confidence) == (
-        "payments", 0.712, "ambiguous", 0.5)
-    assert ledger.owner_candidates == [{"team": "payments", "score": 0.7}]
+    # no owner: the owner's part drops out of the composite instead of counting as zero
+    assert (ledger.owner_id, ledger.ownership_status, ledger.confidence) == (None, "unowned", 0.9)
+    assert [e["rule"] for e in ledger.evidence] == ["tag"]
     assert cart.owner_id is None and not OwnershipInput.objects.filter(service=cart).exists()
 
 
@@ -113,7 +113,7 @@ def test_corrections_win_and_an_unchanged_owner_is_not_rewritten(services, works
     ledger, cart = services
     Service.objects.filter(pk=cart.pk).update(locked_fields={"owner": "payments"})
     first, second = new_run(workspace), new_run(workspace)
-    nobody = {"inferred": {"owner": None, "confidence": 0.0, "status": "unowned", "source": ""}}
+    nobody = {"signals": {}, "confidence": {}}
     hand_over(first, {ledger.pk: {"signals": SIGNALS, "confidence": CONFIDENCE}, cart.pk: nobody},
               directory=DIRECTORY)
     inference.infer(first)
@@ -129,20 +129,21 @@ def test_corrections_win_and_an_unchanged_owner_is_not_rewritten(services, works
 
 def test_a_propagated_owner_holds_until_the_inferred_owner_changes(services, workspace):
     ledger, _ = services
-    sure = {"inferred": {"owner": "risk", "confidence": 0.9, "status": "owned", "source": "codeowners"}}
+    risk_codeowners = {"pattern": "*", "owners": ["carol@acme.test"], "order": 0}
+    sure = {"signals": {"codeowners": {"path": "CODEOWNERS", "rules": [risk_codeowners]}}}
     first, second, third = new_run(workspace), new_run(workspace), new_run(workspace)
-    hand_over(first, {ledger.pk: sure})
+    hand_over(first, {ledger.pk: sure}, directory=DIRECTORY)
     inference.infer(first)
     # a correction of a similar service propagates its owner here (ownership.corrections.propagate_owner)
     Service.objects.filter(pk=ledger.pk).update(
         owner=Team.objects.get(slug="payments"), owner_confidence=0.85, owner_source="correction_propagated",
         locked_fields={"owner_propagated": {"team": "payments", "confidence": 0.85}})
-    hand_over(second, {}, seen=[ledger.pk])  # nothing changed: the propagated owner stays
+    hand_over(second, {}, seen=[ledger.pk], directory=DIRECTORY)  # nothing changed: the propagated owner stays
     inference.infer(second)
     ledger.refresh_from_db()
     assert (ledger.owner.slug, ledger.owner_source) == ("payments", "correction_propagated")
-    surer = {"inferred": {**sure["inferred"], "confidence": 0.95}}
-    hand_over(third, {ledger.pk: surer})  # inference changed and is surer than the propagated owner
+    surer = {"signals": {**sure["signals"], "commit_authors": {"carol": 12}}}  # CODEOWNERS and commits agree
+    hand_over(third, {ledger.pk: surer}, directory=DIRECTORY)  # inference changed and is surer than the propagated owner
     inference.infer(third)
     ledger.refresh_from_db()
     assert (ledger.owner.slug, ledger.owner_source) == ("risk", "codeowners")

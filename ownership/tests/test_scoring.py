@@ -3,7 +3,7 @@ import pytest
 
 from catalog.naming import TeamDirectory, owner_tag_values, tag_votes
 from catalog.tests.test_reconcile import company, run
-from ownership.inference import infer_drafts
+from ownership.signals import infer_drafts
 from ownership.scoring import OwnerSignals, codeowner_shares, commit_votes, score_owners
 
 DIRECTORY = TeamDirectory(

@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from discovery.demo import setup_tenant
+from peers.demo import setup_tenant
 from peers.scenario import ScenarioError, load_scenario
 
 

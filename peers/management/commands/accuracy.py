@@ -3,7 +3,7 @@ import json as jsonlib
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.accuracy import score
+from peers.accuracy import score
 from catalog.export import catalog_document
 from peers.scenario import ScenarioError, load_scenario
 from portal.tenancy import tenant_scope

@@ -1,9 +1,9 @@
 """The scorer (FORMAT.md's rules), the catalog export, and the product metric on every company we have."""
 import pytest
 
-from catalog.accuracy import catalog_from_drafts, default_scenarios, evaluate, format_table, score
-from catalog.reconcile import ResourceClaim, ServiceDraft
+from catalog.reconcile import ReconcileResult, ResourceClaim, ServiceDraft
 from catalog.tests.test_reconcile import scenario_at
+from peers.accuracy import catalog_from_drafts, default_scenarios, evaluate, format_table, score
 
 A = "111111111111"
 
@@ -72,16 +72,26 @@ def test_excluded_repositories_in_the_catalog_are_reported():
 
 
 def test_catalog_export_has_the_roster_catalog_shape():
-    draft = ServiceDraft(key="svc:pay", name="pay", owner="payments", owner_confidence=0.9, ownership_status="owned",
-                         repo="acme/pay", confidence=0.93, sources=["ecs_service"],
+    """The export carries what the ownership step infers from the draft's evidence, and its composite confidence."""
+    evidence = {"signals": {"repo": "github:repo/acme/pay", "codeowners": None, "folder_keys": [], "catalog_info": [],
+                            "commit_authors": {}, "permissions": [], "tags": [{"team": "payments"}]},
+                "confidence": {"parts": [[0.4, 0.9], [0.3, "owner"], [0.3, 1.0]]}}
+    draft = ServiceDraft(key="svc:pay", name="pay", repo="acme/pay", repo_confidence=1.0, confidence=0.94,
+                         sources=["ecs_service"], owner_evidence=evidence,
                          resources=[ResourceClaim("arn:aws:ecs:us-east-1:1:service/prod/pay", "ecs_service", "pay", "1",
                                                   "us-east-1", "ecs_service", 0.9)])
-    out = catalog_from_drafts([draft], "acme")
+    directory = {"teams": [{"slug": "payments", "name": "Payments", "parent": None, "members": []}],
+                 "members": [], "memberships": []}
+    out = catalog_from_drafts(ReconcileResult(services=[draft], excluded=[], directory=directory), "acme")
     assert out["format"] == "roster-catalog/1" and out["tenant"] == "acme"
     (svc,) = out["services"]
-    assert {k: svc[k] for k in ("name", "owner", "owner_confidence", "ownership_status", "repo", "confidence", "lifecycle")} \
-        == {"name": "pay", "owner": "payments", "owner_confidence": 0.9, "ownership_status": "owned", "repo": "acme/pay",
-            "confidence": 0.93, "lifecycle": "production"}
+    # tags alone: the owner is certain (1.0) but thinly supported, so its confidence is discounted
+    owner_confidence = svc["owner_confidence"]
+    assert 0.5 < owner_confidence < 0.7
+    assert {k: svc[k] for k in ("name", "owner", "ownership_status", "owner_source", "repo", "lifecycle")} \
+        == {"name": "pay", "owner": "payments", "ownership_status": "owned", "owner_source": "tags",
+            "repo": "acme/pay", "lifecycle": "production"}
+    assert svc["confidence"] == round((0.4 * 0.9 + 0.3 * owner_confidence + 0.3 * 1.0) / 1.0, 2)
     assert svc["resources"][0] == {"type": "ecs_service", "name": "pay", "account": "1", "region": "us-east-1",
                                         "arn": "arn:aws:ecs:us-east-1:1:service/prod/pay", "rule": "ecs_service",
                                         "confidence": 0.9}

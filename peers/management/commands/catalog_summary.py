@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from catalog.accuracy import score
+from peers.accuracy import score
 from catalog.export import catalog_document
 from catalog.models import Service, Team
 from peers.scenario import load_scenario

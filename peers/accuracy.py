@@ -10,7 +10,7 @@
   truth resources of matched services; accuracy = matched entries with the right owner and the
   right repository / entries.
 
-``python -m catalog.accuracy [scenario.yaml ...]`` runs simulate -> reconcile -> export -> score
+``python -m peers.accuracy [scenario.yaml ...]`` runs simulate -> reconcile -> export -> score
 for each file (default: the shared samples and ``scenarios/*.yaml``) and prints a table.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 # scenario ref kind -> catalog resource types it may be
 REF_TYPES = {"stack": ("cloudformation_stack",), "ecs": ("ecs_service",), "lambda": ("lambda_function",),
@@ -155,17 +155,22 @@ def score(catalog: dict[str, Any], scenario: dict[str, Any]) -> Report:
 
 
 
-def catalog_from_drafts(drafts: Iterable[Any], tenant: str) -> dict[str, Any]:
-    """The ``roster-catalog/1`` export of reconcile's drafts."""
+def catalog_from_drafts(result, tenant: str) -> dict[str, Any]:
+    """The ``roster-catalog/1`` export of a reconcile result, with the owners the ownership step would infer
+    from its evidence (both steps in memory, as a discovery runs them one after the other)."""
+    from ownership.signals import infer_drafts
+
+    owners = infer_drafts(result)
     services = []
-    for d in drafts:
+    for d in result.services:
+        owner = owners[d.key]
         services.append({
             "name": d.name, "display_name": d.display_name, "aliases": list(d.aliases), "description": d.description,
             "entry_type": d.entry_type, "component_type": d.component_type, "service_type": d.service_type,
-            "owner": d.owner, "owner_confidence": d.owner_confidence, "ownership_status": d.ownership_status,
-            "owner_source": d.owner_source, "repo": d.repo, "repo_confidence": d.repo_confidence,
-            "repo_rule": d.repo_rule, "confidence": d.confidence, "lifecycle": d.lifecycle, "tier": d.tier,
-            "environments": list(d.environments), "health": d.health, "sources": list(d.sources),
+            "owner": owner["owner"], "owner_confidence": owner["confidence"], "ownership_status": owner["status"],
+            "owner_source": owner["source"], "repo": d.repo, "repo_confidence": d.repo_confidence,
+            "repo_rule": d.repo_rule, "confidence": owner["service_confidence"], "lifecycle": d.lifecycle,
+            "tier": d.tier, "environments": list(d.environments), "health": d.health, "sources": list(d.sources),
             "tech_stack": list(d.tech_stack),
             "resources": [{"type": r.kind, "name": r.name, "account": r.account, "region": r.region,
                            "arn": r.external_id, "rule": r.rule, "confidence": r.confidence} for r in d.resources],
@@ -181,13 +186,13 @@ COLUMNS = ("scenario", "facts", "entries", "truth", "precision", "recall", "owne
 def evaluate(scenario: dict[str, Any]) -> tuple[Report, dict[str, Any]]:
     """simulate -> reconcile -> export -> score for one scenario; returns the report and its table row."""
     from catalog.reconcile import reconcile
-    from catalog.simulate import facts_from_scenario
+    from peers.simulate import facts_from_scenario
 
     facts, links = facts_from_scenario(scenario)
     started = time.perf_counter()
     result = reconcile(facts, links)
     seconds = time.perf_counter() - started
-    report = score(catalog_from_drafts(result.services, scenario.get("name", "")), scenario)
+    report = score(catalog_from_drafts(result, scenario.get("name", "")), scenario)
     return report, {"scenario": scenario.get("name", ""), "facts": len(facts), **report.figures(),
                     "seconds": round(seconds, 3)}
 
