@@ -14,6 +14,7 @@ import time
 from django.db import transaction
 from django.db.models import Count
 
+from catalog.choices import OwnershipStatus
 from catalog import staleness, sync
 from catalog.models import Service
 from catalog.reconcile import FactView, LinkView, reconcile
@@ -26,7 +27,6 @@ from portal.redact import sanitize_message
 log = logging.getLogger(__name__)
 
 ENV_TAG_KEYS = ("env", "environment", "stage", "Env", "Environment", "Stage")
-OWNERSHIP_STATUSES = ("owned", "ambiguous", "unowned")
 
 
 def _with_environment(tags: dict, environment: str | None) -> dict:
@@ -103,11 +103,10 @@ def finish_run(run: Run) -> Run:
     seen = Service.objects.filter(last_seen_at__gte=run.started_at) if run.started_at else Service.objects.none()
     counts = dict(seen.values_list("ownership_status").annotate(n=Count("pk")).order_by())
     stats = dict(run.stats or {})
-    for status in OWNERSHIP_STATUSES:
+    for status in OwnershipStatus.values:
         stats[status] = 0
     for status, n in counts.items():
-        key = status if status in OWNERSHIP_STATUSES else "unowned"
-        stats[key] += n
+        stats[status if status in OwnershipStatus.values else OwnershipStatus.UNOWNED] += n
     return run_engine.finish_reconcile_run(run, status=RunStatus.SUCCEEDED, stats=stats)
 
 

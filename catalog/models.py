@@ -3,6 +3,10 @@ import uuid
 
 from django.db import models
 
+from catalog.choices import EntryType, EventType, Health, Lifecycle, OwnershipStatus, Tier
+
+__all__ = ["DiscoveryEvent", "Lifecycle", "RetirementHold", "Service", "ServiceResource", "Team", "Tier"]
+
 
 class Team(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -23,20 +27,6 @@ class Team(models.Model):
         return self.slug
 
 
-class Lifecycle(models.TextChoices):
-    PRODUCTION = "production"
-    STAGING = "staging"
-    EXPERIMENTAL = "experimental"
-    DEPRECATED = "deprecated"
-    EOL = "eol"
-
-
-class Tier(models.TextChoices):
-    CRITICAL = "critical"
-    STANDARD = "standard"
-    EXPERIMENTAL = "experimental"
-
-
 class Service(models.Model):
     """A catalog entry: a service (has infrastructure) or a component (a repository with none)."""
 
@@ -46,7 +36,7 @@ class Service(models.Model):
     display_name = models.CharField(max_length=255, blank=True)
     aliases = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
-    entry_type = models.CharField(max_length=16, default="service")  # service | component
+    entry_type = models.CharField(max_length=16, choices=EntryType.choices, default=EntryType.SERVICE)
     component_type = models.CharField(max_length=32, blank=True)   # library, website, docs, ...
     service_type = models.CharField(max_length=32, blank=True)     # api, worker, cron, ...
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.PRODUCTION,
@@ -64,13 +54,13 @@ class Service(models.Model):
     repo_rule = models.CharField(max_length=32, blank=True)
     owner = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="services")
     owner_confidence = models.FloatField(default=0.0)
-    ownership_status = models.CharField(max_length=16, default="unowned")  # owned | ambiguous | unowned
+    ownership_status = models.CharField(max_length=16, choices=OwnershipStatus.choices, default=OwnershipStatus.UNOWNED)
     owner_source = models.CharField(max_length=32, blank=True)  # codeowners, tags, commits, ..., user_correction
     runner_up = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     runner_up_score = models.FloatField(default=0.0)
     owner_candidates = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(default=0.0, db_index=True)
-    health = models.CharField(max_length=16, default="unknown")  # healthy | degraded | down | unknown
+    health = models.CharField(max_length=16, choices=Health.choices, default=Health.UNKNOWN)
     sources = models.JSONField(default=list, blank=True)
     evidence = models.JSONField(default=list, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
@@ -108,15 +98,7 @@ class ServiceResource(models.Model):
 class DiscoveryEvent(models.Model):
     """Immutable log of what discovery changed in the catalog, and why."""
 
-    class Type(models.TextChoices):
-        SERVICE_CREATED = "service_created"
-        SERVICE_UPDATED = "service_updated"
-        SERVICE_REMOVED = "service_removed"
-        OWNERSHIP_CHANGED = "ownership_changed"
-        REPO_LINKED = "repo_linked"
-        REPO_UNLINKED = "repo_unlinked"
-        LIFECYCLE_CHANGED = "lifecycle_changed"
-        CORRECTION_APPLIED = "correction_applied"
+    Type = EventType  # DiscoveryEvent.Type.SERVICE_CREATED reads well at call sites
 
     run = models.ForeignKey("discovery.Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     service = models.ForeignKey(Service, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")

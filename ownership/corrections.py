@@ -20,6 +20,7 @@ from django.db import transaction
 
 from audit import events
 from catalog import naming
+from catalog.choices import OwnershipStatus
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from ownership.models import Correction
 
@@ -69,7 +70,7 @@ def _owner(service, value, *, user, reason):
     old = service.owner.slug if service.owner_id else None
     similar = similar_to(service)  # the pattern of the service as it was, before the correction
     service.owner = team
-    service.owner_confidence, service.ownership_status = 1.0, ("owned" if team else "unowned")
+    service.owner_confidence, service.ownership_status = 1.0, (OwnershipStatus.OWNED if team else OwnershipStatus.UNOWNED)
     service.owner_source = USER_CORRECTION
     _lock(service, "owner", value or None)
     service.save()
@@ -98,7 +99,7 @@ def propagate_owner(service: Service, team: Team, correction: Correction, simila
         old = other.owner.slug if other.owner_id else None
         other.locked_fields = {**locked, "owner_propagated": {"team": team.slug, "confidence": PROPAGATED_CONFIDENCE,
                                                              "correction": correction.pk}}
-        other.owner, other.owner_confidence, other.ownership_status = team, PROPAGATED_CONFIDENCE, "owned"
+        other.owner, other.owner_confidence, other.ownership_status = team, PROPAGATED_CONFIDENCE, OwnershipStatus.OWNED
         other.owner_source = CORRECTION_PROPAGATED
         other.save()
         DiscoveryEvent.objects.create(service=other, service_name=other.name, event_type="ownership_changed",
@@ -162,13 +163,13 @@ def effective_owner(inferred: dict, locked: dict) -> tuple[str | None, float, st
     source)."""
     if "owner" in locked:
         owner = locked["owner"] or None
-        return owner, 1.0, ("owned" if owner else "unowned"), USER_CORRECTION
+        return owner, 1.0, (OwnershipStatus.OWNED if owner else OwnershipStatus.UNOWNED), USER_CORRECTION
     propagated = locked.get("owner_propagated")
     confidence = float(inferred.get("confidence") or 0.0)
     if propagated and confidence < float(propagated["confidence"]):
-        return propagated["team"], float(propagated["confidence"]), "owned", CORRECTION_PROPAGATED
-    status = inferred.get("status") or "unowned"
-    owner = inferred.get("owner") if status != "unowned" else None
+        return propagated["team"], float(propagated["confidence"]), OwnershipStatus.OWNED, CORRECTION_PROPAGATED
+    status = inferred.get("status") or OwnershipStatus.UNOWNED
+    owner = inferred.get("owner") if status != OwnershipStatus.UNOWNED else None
     return owner, round(confidence, 3), status, inferred.get("source") or ""
 
 

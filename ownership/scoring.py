@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 # Team names -> team slugs is catalog's (reconcile groups resources by owner tags with it too).
+from catalog.choices import OwnershipStatus
 from catalog.naming import TeamDirectory
 
 WEIGHTS = {"codeowners": 0.40, "catalog_info": 0.40, "commits": 0.25, "tags": 0.20, "permissions": 0.15}
@@ -125,7 +126,7 @@ def score_owners(signals: OwnerSignals) -> OwnershipResult:
     values = signals.values()
     available = _available(values)
     if not available:
-        return OwnershipResult(None, 0.0, "unowned", "", None, 0.0, ())
+        return OwnershipResult(None, 0.0, OwnershipStatus.UNOWNED, "", None, 0.0, ())
     scores: dict[str, float] = defaultdict(float)
     parts: dict[str, dict[str, float]] = defaultdict(dict)
     for name, per_team in values.items():
@@ -144,8 +145,8 @@ def score_owners(signals: OwnerSignals) -> OwnershipResult:
     second = ordered[1] if len(ordered) > 1 else None
     second_score = scores[second] if second else 0.0
     if top_score < UNOWNED_BELOW:
-        return OwnershipResult(None, 0.0, "unowned", "", top, round(top_score, 4), candidates)
-    status = "ambiguous" if second is not None and top_score - second_score < AMBIGUOUS_WITHIN else "owned"
+        return OwnershipResult(None, 0.0, OwnershipStatus.UNOWNED, "", top, round(top_score, 4), candidates)
+    status = OwnershipStatus.AMBIGUOUS if second is not None and top_score - second_score < AMBIGUOUS_WITHIN else OwnershipStatus.OWNED
     support = min(1.0, available / FULL_SUPPORT)
     confidence = round(top_score * (0.5 + 0.5 * support), 2)
     source = max(parts[top], key=lambda s: (WEIGHTS[s] * parts[top][s], -SIGNAL_ORDER.index(s)))

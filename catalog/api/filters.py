@@ -1,9 +1,9 @@
 """Query filters of the catalog API (django-filter): a bad value is a 400 naming the parameter, never a 500."""
 from django_filters import rest_framework as filters
 
+from catalog.choices import OwnershipStatus
 from catalog.models import DiscoveryEvent, Lifecycle, Service, Tier
 
-OWNERSHIP_STATUSES = [("owned", "owned"), ("ambiguous", "ambiguous"), ("unowned", "unowned")]
 
 
 class ServiceFilterSet(filters.FilterSet):
@@ -17,7 +17,7 @@ class ServiceFilterSet(filters.FilterSet):
                                   help_text="a language of the tech stack")
     confidence_min = filters.NumberFilter(field_name="confidence", lookup_expr="gte")
     confidence_max = filters.NumberFilter(field_name="confidence", lookup_expr="lte")
-    ownership_status = filters.ChoiceFilter(choices=OWNERSHIP_STATUSES)
+    ownership_status = filters.ChoiceFilter(choices=OwnershipStatus.choices)
     include_eol = filters.BooleanFilter(method="filter_include_eol",
                                         help_text="eol services are left out unless asked for")
 

@@ -8,7 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api.filters import OWNERSHIP_STATUSES, DiscoveryEventFilterSet, ServiceFilterSet
+from catalog.api.filters import DiscoveryEventFilterSet, ServiceFilterSet
+from catalog.choices import OwnershipStatus
 from catalog.api.serializers import (
     DiscoveryEventSerializer, ServiceDetailSerializer, ServiceSerializer, TeamSerializer,
 )
@@ -22,7 +23,7 @@ SERVICE_FILTERS = [
     OpenApiParameter("tier", str, enum=Tier.values),
     OpenApiParameter("language", str, description="a language of the tech stack"),
     OpenApiParameter("confidence_min", float), OpenApiParameter("confidence_max", float),
-    OpenApiParameter("ownership_status", str, enum=[value for value, _ in OWNERSHIP_STATUSES]),
+    OpenApiParameter("ownership_status", str, enum=OwnershipStatus.values),
     OpenApiParameter("include_eol", bool, description="eol services are left out unless asked for"),
 ]
 
