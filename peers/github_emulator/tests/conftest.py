@@ -14,7 +14,7 @@ from peers.github_emulator import create_app, get_schema, start_in_thread
 from peers.github_emulator.graphql_api import PACKAGE_DIR, ensure_schema
 from peers.scenario import load_scenario
 
-SCENARIOS = Path(__file__).resolve().parents[4] / "shared" / "scenarios"
+SCENARIOS = Path(__file__).resolve().parents[3] / "scenarios"  # the companies bundled with the checkout
 OPENAPI_PATH = PACKAGE_DIR / "node_modules" / "@octokit" / "openapi" / "generated" / "api.github.com.json"
 TOKEN = "ghp_emulatortesttoken"
 ORG = "globex"
