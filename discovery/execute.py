@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.db import connection as db
 from django.utils import timezone
 
-from discovery import runs, scanning, store
+from discovery import runs, scan_state, scanning, store
 from discovery.models import Job, Run, RunStatus
 from portal.redact import sanitize_message
 
@@ -61,6 +61,7 @@ def execute_job(job: Job) -> Job:
     job.stats, job.warnings = {"facts_by_kind": {}}, []
     connection = run.connection
     secret_values: tuple[str, ...] = ()
+    scanner = None
     try:
         secret = connection.get_secret()
         secret_values = tuple(str(v) for v in secret.values() if v)
@@ -78,6 +79,7 @@ def execute_job(job: Job) -> Job:
             Job.objects.filter(pk=job.pk).update(facts=job.facts, links=job.links, api_calls=job.api_calls,
                                                  heartbeat_at=beat, lease_expires_at=beat + LEASE)
         job.stats.update(scanner.stats())
+        scan_state.keep(connection, job, scanner.learned())
         runs.record_job_outcome(job, status=RunStatus.SUCCEEDED)
     except Exception as exc:  # every failure becomes a reason code on the job; the run goes on
         failure = scanning.describe_failure(exc, item=job.key, secrets=secret_values)
@@ -86,8 +88,17 @@ def execute_job(job: Job) -> Job:
         else:
             log.warning("job %s failed: %s", job.key, failure["reason_code"])
         job.stats.update(getattr(exc, "stats", None) or {})
+        if scanner is not None:  # what it learned before failing (ETags) still holds
+            _keep_quietly(connection, job, scanner)
         runs.record_job_outcome(job, status=RunStatus.FAILED, failure=failure)
     return job
+
+
+def _keep_quietly(connection, job: Job, scanner) -> None:
+    try:
+        scan_state.keep(connection, job, scanner.learned())
+    except Exception:  # the job's own failure is what gets recorded
+        log.warning("job %s: could not keep what its scanner learned", job.key, exc_info=True)
 
 
 def _clean_warning(warning: dict, secrets: tuple[str, ...]) -> dict:

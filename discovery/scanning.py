@@ -1,19 +1,22 @@
-"""Bridge from a job to its connector: builds the scanner for a connection and describes failures."""
+"""Bridge from a job to its connector: builds the scanner for a connection from a plain scan state
+(``discovery.scan_state``) and describes failures."""
 from __future__ import annotations
 
 from celery.exceptions import SoftTimeLimitExceeded
 
+from discovery import scan_state
 from portal.redact import sanitize_message
 
 
 def scanner_for(connection, job, secret: dict):
+    """A scanner with ``batches()``, ``stats()`` and ``learned()`` (for ``scan_state.keep``)."""
     if connection.provider == "aws":
         from discovery.connectors.aws.job import AwsJobScanner
 
-        return AwsJobScanner(connection, job, secret)
+        return AwsJobScanner(scan_state.aws_state(connection, job, secret))
     from discovery.connectors.github.job import GithubJobScanner
 
-    return GithubJobScanner(connection, job, secret)
+    return GithubJobScanner(scan_state.github_state(connection, job, secret))
 
 
 def describe_failure(exc: Exception, *, item: str, secrets: tuple[str, ...] = ()) -> dict:

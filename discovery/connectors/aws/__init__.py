@@ -7,8 +7,10 @@ Typical use by the job runner::
     for batch in scan("ecs", factory, account_id, region, stats=stats):
         store(batch)
 """
+from discovery.connectors.stats import CallStats
+
 from .errors import ScanFailure
-from .retry import CallStats, RetryPolicy
+from .retry import RetryPolicy
 from .scanners import KINDS, REQUIRED_ACTIONS, scan, scan_tags
 from .session import Clients, assume_role_session
 

@@ -1,16 +1,17 @@
 """Run one AWS job of a discovery: one kind group in one account and region, with the role assumed
-(with the connection's ExternalId) for this job only. Temporary credentials live in memory only."""
+(with the connection's ExternalId) for this job only. Temporary credentials live in memory only.
+
+Plain code: the executor hands it an ``AwsScanState`` (``discovery.scan_state``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
-
-from django.conf import settings
 
 from discovery import endpoints
 from discovery.connectors.aws.errors import ScanFailure
-from discovery.connectors.aws.retry import CallStats
 from discovery.connectors.aws.scanners import scan
 from discovery.connectors.aws.session import Clients, assume_role_session
+from discovery.connectors.stats import CallStats
 from discovery.facts import Batch
 
 # discovery.planning kind groups -> the scanner kinds that make them up
@@ -26,18 +27,33 @@ SCANNER_KINDS = {
 }
 
 
+@dataclass(frozen=True)
+class AwsScanState:
+    """Everything one AWS job needs: the connection's config and secret, and where and what to scan."""
+
+    config: dict
+    secret: dict
+    # Ours, never the tenant's (confused-deputy protection): the connection's model field, not anything in config.
+    external_id: str
+    connection_name: str  # the item of a refused endpoint
+    scanner: str          # a key of SCANNER_KINDS
+    account: str
+    region: str
+    batch_size: int
+
+
 class AwsJobScanner:
-    def __init__(self, connection, job, secret: dict):
-        self.config = connection.config
-        self.job = job
-        # Ours, never the tenant's (confused-deputy protection): the model field, not anything in config.
-        self.external_id = connection.external_id
+    def __init__(self, state: AwsScanState):
+        self.state = state
+        self.config = state.config
+        self.external_id = state.external_id
         try:
             # The operator's endpoint (or real AWS); a tenant endpoint_url, even one written through the admin
             # or a shell, is refused before anything is signed or sent.
             self.endpoint_url = endpoints.aws_endpoint(self.config)
         except endpoints.EndpointRefused as exc:
-            raise ScanFailure(exc.reason_code, exc.message, connection.name, exc.remediation) from None
+            raise ScanFailure(exc.reason_code, exc.message, state.connection_name, exc.remediation) from None
+        secret = state.secret
         self.base = ({"aws_access_key_id": secret["access_key_id"],
                       "aws_secret_access_key": secret["secret_access_key"]}
                      if secret.get("access_key_id") and secret.get("secret_access_key") else None)
@@ -45,20 +61,24 @@ class AwsJobScanner:
 
     def role_arn(self) -> str:
         role = self.config["role_arn"]
-        account = self.job.account
+        account = self.state.account
         # One role name across accounts: the connection's role ARN names the role, the job names the account.
         return role if f":{account}:" in role else f"arn:aws:iam::{account}:role/{role.rsplit('/', 1)[-1]}"
 
     def batches(self) -> Iterator[Batch]:
-        session = assume_role_session(self.role_arn(), self.external_id, region=self.job.region,
+        state = self.state
+        session = assume_role_session(self.role_arn(), self.external_id, region=state.region,
                                       endpoint_url=self.endpoint_url, base_credentials=self.base)
-        clients = Clients(session, self.job.region, self.endpoint_url)
-        for kind in SCANNER_KINDS[self.job.scanner]:
-            yield from scan(kind, clients, self.job.account, self.job.region, endpoint_url=self.endpoint_url,
-                            batch_size=settings.ROSTER_FACT_BATCH_SIZE, stats=self.call_stats)
+        clients = Clients(session, state.region, self.endpoint_url)
+        for kind in SCANNER_KINDS[state.scanner]:
+            yield from scan(kind, clients, state.account, state.region, endpoint_url=self.endpoint_url,
+                            batch_size=state.batch_size, stats=self.call_stats)
 
     def stats(self) -> dict:
         data = self.call_stats.as_dict()
         return {"retries": data.get("retries", 0), "throttled": data.get("throttled", 0),
                 "wait_seconds": data.get("wait_seconds", 0.0),
                 "extra": {"per_operation": data.get("per_operation", {})}}
+
+    def learned(self) -> dict:
+        return {}  # nothing to keep between AWS jobs

@@ -4,46 +4,24 @@ full jitter, everything else fails at once as a ``ScanFailure``. botocore's own 
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import botocore.session
 import jmespath
 from botocore.exceptions import ClientError, DataNotFoundError
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from discovery.connectors.stats import CallStats
 
 from .errors import UNEXPECTED_RESPONSE, ScanFailure, failure_from, is_throttle
-
-
-@dataclass
-class CallStats:
-    """What a scan cost: requests sent, throttling seen and time spent backing off."""
-
-    api_calls: int = 0
-    retries: int = 0
-    throttled: int = 0
-    wait_seconds: float = 0.0
-    per_operation: Counter = field(default_factory=Counter)
-    # Scanners fan per-item calls out to threads: counters move under a lock.
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-
-    def count_call(self, label: str) -> None:
-        with self._lock:
-            self.api_calls += 1
-            self.per_operation[label] += 1
-
-    def add(self, **values: float) -> None:
-        with self._lock:
-            for key, value in values.items():
-                setattr(self, key, getattr(self, key) + value)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"api_calls": self.api_calls, "retries": self.retries, "throttled": self.throttled,
-                "wait_seconds": round(self.wait_seconds, 3), "per_operation": dict(self.per_operation)}
 
 
 @dataclass(frozen=True)

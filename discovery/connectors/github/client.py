@@ -2,28 +2,29 @@
 
 - Reads the budget from X-RateLimit-* headers and GraphQL ``rateLimit`` and pauses before it runs out
   until the reset (failing with ``rate_limited`` if that wait is longer than allowed).
-- Honours Retry-After (secondary rate limits), backs off with full jitter on 5xx, and tells the caller
-  about 502 on GraphQL so it can halve its page size.
-- REST GETs are conditional (ETag / If-None-Match, cached per connection): a 304 costs no budget.
+- Retries with tenacity: waits what Retry-After (secondary rate limits) or X-RateLimit-Reset (primary limit)
+  asks, backs off with full jitter on 5xx and network errors, and tells the caller about 502 on GraphQL so it
+  can halve its page size.
+- REST GETs are conditional (ETag / If-None-Match, from the ETags the job was given): a 304 costs no budget.
 - At most ``max_concurrency`` requests in flight (GitHub asks integrators to stay far below 100).
 - Sends the token to its own base URL only: a Link ``next``, a redirect or any absolute URL to another
   scheme, host or port is refused (``endpoint_refused``) before anything is sent, and outside local peers
   mode every request passes the SSRF guard of ``discovery.endpoints`` first.
-Every wait is recorded in ``stats``.
+Every request and wait is recorded in ``stats`` (``discovery.connectors.stats.CallStats``).
 """
 from __future__ import annotations
 
-import random
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from discovery import endpoints
 from discovery.connectors.github.errors import GithubFailure
+from discovery.connectors.stats import CallStats
 
 USER_AGENT = "roster-discovery"
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -31,33 +32,42 @@ MAX_REDIRECTS = 3
 OTHER_HOST_REMEDIATION = ("GitHub answered with a link or redirect to another host, which Roster never follows "
                           "with the connection's token. If a proxy in front of GitHub Enterprise rewrites links, "
                           "fix its external URL; otherwise report it with the run id.")
-
-
-@dataclass
-class ClientStats:
-    requests: int = 0
-    rest_requests: int = 0
-    graphql_requests: int = 0
-    graphql_points: int = 0
-    not_modified: int = 0
-    retries: int = 0
-    secondary_limits: int = 0
-    rate_limit_waits: int = 0
-    page_halvings: int = 0
-    wait_seconds: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, **values):
-        with self.lock:
-            for key, value in values.items():
-                setattr(self, key, getattr(self, key) + value)
-
-    def as_dict(self) -> dict:
-        return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in self.__dict__.items() if k != "lock"}
+# GitHub's own counts in CallStats.counts, reported with every job (0 when nothing happened).
+GITHUB_COUNTS = ("rest_requests", "graphql_requests", "graphql_points", "not_modified", "secondary_limits",
+                 "rate_limit_waits", "page_halvings")
+# Full-jitter backoff on 5xx and network errors: a random wait in [0, 1s], [0, 2s], ... up to [0, 20s].
+BACKOFF = wait_random_exponential(multiplier=1.0, max=20.0)
 
 
 class BadGateway(Exception):
     """GraphQL answered 502: GitHub does this when a page is too expensive; retry with a smaller page."""
+
+
+class _TryAgain(Exception):
+    """One attempt's outcome worth another: ``wait`` is what GitHub asked for (None: back off), ``counter`` the
+    stats count of a rate-limit wait; ``reason_code`` and the message are the failure once attempts run out."""
+
+    def __init__(self, reason_code: str, message: str, *, wait: float | None = None, counter: str | None = None):
+        super().__init__(message)
+        self.reason_code = reason_code
+        self.message = message
+        self.wait = wait
+        self.counter = counter
+
+
+class EtagStore:
+    """The conditional-request cache of one scan: the ETags it was given, and apart the ones it learned, which
+    the executor keeps for the next scan. Values are (etag, body, next link)."""
+
+    def __init__(self, known: Mapping[str, tuple] | None = None):
+        self.known = dict(known or {})
+        self.learned: dict[str, tuple] = {}
+
+    def get(self, key: str) -> tuple | None:
+        return self.learned.get(key) or self.known.get(key)
+
+    def set(self, key: str, value: tuple) -> None:
+        self.learned[key] = value
 
 
 def origin(url: str) -> tuple:
@@ -100,22 +110,22 @@ class GithubClient:
         adapter = requests.adapters.HTTPAdapter(pool_connections=max_concurrency, pool_maxsize=max_concurrency)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
-        self.etags = etag_cache  # mapping-like: get(key) -> (etag, body) ; set(key, value)
+        self.etags = etag_cache  # EtagStore or alike: get(key) -> (etag, body, next link) ; set(key, value)
         self.slots = threading.BoundedSemaphore(max_concurrency)
         self.max_retries = max_retries
         self.max_rate_wait = max_rate_wait
         self.reserve = reserve
         self.sleep = sleep
         self.timeout = timeout
-        self.stats = ClientStats()
+        self.stats = CallStats()
         self._budget_lock = threading.Lock()
         self.remaining: dict[str, int] = {}  # resource (core, graphql) -> remaining
         self.reset_at: dict[str, float] = {}
 
     # --- budget ------------------------------------------------------------
-    def _wait(self, seconds: float, counter: str | None = None) -> None:
+    def _wait_for_budget(self, seconds: float) -> None:
         seconds = max(0.0, seconds)
-        self.stats.add(wait_seconds=seconds, **({counter: 1} if counter else {}))
+        self.stats.add(wait_seconds=seconds, throttled=1, rate_limit_waits=1)
         self.sleep(seconds)
 
     def _before(self, resource: str) -> None:
@@ -128,7 +138,7 @@ class GithubClient:
                 raise GithubFailure("rate_limited", f"{resource} budget exhausted; resets in {int(wait)}s",
                                     stats=self.stats.as_dict())
             if wait > 0:
-                self._wait(wait, "rate_limit_waits")
+                self._wait_for_budget(wait)
             with self._budget_lock:
                 self.remaining.pop(resource, None)
 
@@ -151,45 +161,12 @@ class GithubClient:
             raise failure
 
     def _send(self, method: str, url: str, resource: str, **kwargs) -> requests.Response:
-        attempt = redirects = 0
+        """One request, retried, following same-origin redirects (never requests' own, never another origin)."""
+        redirects = 0
         while True:
             self._check_origin(url)
-            self._before(resource)
-            try:
-                self.url_guard(url)  # may resolve (cached): a failed lookup is retried like a failed connect
-                with self.slots:
-                    # Redirects are followed below, through _check_origin, never by requests itself.
-                    response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False,
-                                                    **kwargs)
-            except endpoints.EndpointRefused as exc:
-                raise refused(exc, stats=self.stats.as_dict()) from None
-            except (requests.RequestException, endpoints.EndpointUnresolved) as exc:
-                if attempt >= self.max_retries:
-                    raise GithubFailure("endpoint_unreachable",
-                                        f"{type(exc).__name__} calling {urlsplit(url).hostname or '?'}",
-                                        stats=self.stats.as_dict()) from None
-                attempt += 1
-                self.stats.add(retries=1)
-                self._wait(self._backoff(attempt))
-                continue
-            self.stats.add(requests=1)
-            self._note_headers(response)
+            response = self._send_retrying(method, url, resource, **kwargs)
             status = response.status_code
-            if status in (403, 429) and self._is_rate_limited(response):
-                attempt += 1
-                if attempt > self.max_retries:
-                    raise GithubFailure("rate_limited", "rate limited after retries", stats=self.stats.as_dict())
-                retry_after = response.headers.get("Retry-After")
-                if retry_after is not None:
-                    self._wait(float(retry_after), "secondary_limits")
-                else:  # primary limit: wait for the reset
-                    reset = float(response.headers.get("X-RateLimit-Reset", time.time() + 60))
-                    wait = reset - time.time() + 1
-                    if wait > self.max_rate_wait:
-                        raise GithubFailure("rate_limited", f"budget exhausted; resets in {int(wait)}s",
-                                            stats=self.stats.as_dict())
-                    self._wait(wait, "rate_limit_waits")
-                continue
             if status in REDIRECTS and method == "GET" and response.headers.get("Location"):
                 redirects += 1
                 if redirects > MAX_REDIRECTS:
@@ -199,15 +176,63 @@ class GithubClient:
                 continue
             if status == 502 and url == self.graphql:
                 raise BadGateway()
-            if status >= 500:
-                attempt += 1
-                if attempt > self.max_retries:
-                    raise GithubFailure("unexpected_response", f"GitHub answered {status} after retries",
-                                        stats=self.stats.as_dict())
-                self.stats.add(retries=1)
-                self._wait(self._backoff(attempt))
-                continue
             return response
+
+    def _send_retrying(self, method: str, url: str, resource: str, **kwargs) -> requests.Response:
+        retrying = Retrying(
+            stop=stop_after_attempt(self.max_retries + 1),
+            wait=self._retry_wait,
+            retry=retry_if_exception_type(_TryAgain),
+            sleep=lambda seconds: self.sleep(seconds),
+            before_sleep=self._before_retry,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, url, resource, **kwargs)
+        except _TryAgain as exc:  # attempts ran out
+            raise GithubFailure(exc.reason_code, exc.message, stats=self.stats.as_dict()) from None
+
+    @staticmethod
+    def _retry_wait(state: RetryCallState) -> float:
+        asked = state.outcome.exception().wait
+        return max(0.0, asked) if asked is not None else BACKOFF(state)
+
+    def _before_retry(self, state: RetryCallState) -> None:
+        counter, seconds = state.outcome.exception().counter, state.next_action.sleep
+        if counter:  # a rate-limit wait, not a retry of a failure
+            self.stats.add(wait_seconds=seconds, throttled=1, **{counter: 1})
+        else:
+            self.stats.add(wait_seconds=seconds, retries=1)
+
+    def _attempt(self, method: str, url: str, resource: str, **kwargs) -> requests.Response:
+        self._before(resource)
+        try:
+            self.url_guard(url)  # may resolve (cached): a failed lookup is retried like a failed connect
+            with self.slots:
+                # Redirects are followed by _send, through _check_origin, never by requests itself.
+                response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
+        except endpoints.EndpointRefused as exc:
+            raise refused(exc, stats=self.stats.as_dict()) from None
+        except (requests.RequestException, endpoints.EndpointUnresolved) as exc:
+            raise _TryAgain("endpoint_unreachable",
+                            f"{type(exc).__name__} calling {urlsplit(url).hostname or '?'}") from None
+        self.stats.count_call(resource)
+        self._note_headers(response)
+        status = response.status_code
+        if status in (403, 429) and self._is_rate_limited(response):
+            retry_after = response.headers.get("Retry-After")
+            if retry_after is not None:  # secondary limit
+                raise _TryAgain("rate_limited", "rate limited after retries", wait=float(retry_after),
+                                counter="secondary_limits")
+            # Primary limit: wait for the reset, unless that is longer than we may wait.
+            wait = float(response.headers.get("X-RateLimit-Reset", time.time() + 60)) - time.time() + 1
+            if wait > self.max_rate_wait:
+                raise GithubFailure("rate_limited", f"budget exhausted; resets in {int(wait)}s",
+                                    stats=self.stats.as_dict())
+            raise _TryAgain("rate_limited", "rate limited after retries", wait=wait, counter="rate_limit_waits")
+        if status >= 500 and not (status == 502 and url == self.graphql):
+            raise _TryAgain("unexpected_response", f"GitHub answered {status} after retries")
+        return response
 
     @staticmethod
     def _is_rate_limited(response: requests.Response) -> bool:
@@ -217,10 +242,6 @@ class GithubClient:
             return True
         text = response.text[:500].lower()
         return "rate limit" in text
-
-    @staticmethod
-    def _backoff(attempt: int, base: float = 0.5, cap: float = 20.0) -> float:
-        return random.uniform(0, min(cap, base * (2 ** attempt)))  # full jitter
 
     def _raise_for(self, response: requests.Response, item: str) -> None:
         status = response.status_code

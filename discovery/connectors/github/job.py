@@ -3,49 +3,50 @@
 Repositories come in GraphQL pages of up to 50 with their files and recent commits in the same query.
 An incremental run (the same selection succeeded before) lists repositories cheaply first and only
 fetches those whose pushedAt changed; the rest are marked as seen without being read again.
+
+Plain code: what it needs from earlier runs comes in a ``GithubScanState`` that the executor reads from the
+database and the cache (``discovery.scan_state``), and what is worth keeping goes back through ``learned()``.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Iterator
-
-from django.core.cache import cache
 
 from discovery import endpoints
 from discovery.connectors.github import queries
 from discovery.connectors.github.auth import resolve_token
-from discovery.connectors.github.client import BadGateway, GithubClient, refused
+from discovery.connectors.github.client import GITHUB_COUNTS, BadGateway, EtagStore, GithubClient, refused
 from discovery.connectors.github.errors import GithubFailure
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery import facts as k
-from discovery.facts import GH_REPO, Batch, github_id
+from discovery.facts import Batch, github_id
 
 PERMISSIONS = {"ADMIN": "admin", "MAINTAIN": "maintain", "WRITE": "push", "TRIAGE": "triage", "READ": "pull"}
 MAX_PAGE = 50
 MIN_PAGE = 5
-# Incremental scans trust what they skip for this long; then a run reads everything again, which is also
-# how deleted repositories and changed teams are noticed. Both are per-connection settings.
-FULL_RESCAN_HOURS = 24
-TEAMS_REFRESH_HOURS = 6
 
 
-class EtagCache:
-    """Conditional-request cache in Redis, per tenant (the cache key function adds the schema) and connection."""
+@dataclass(frozen=True)
+class GithubScanState:
+    """Everything one GitHub job needs: the connection's config and secret, and what earlier runs left."""
 
-    def __init__(self, connection_id):
-        self.prefix = f"gh-etag:{connection_id}:"
-
-    def get(self, key):
-        return cache.get(self.prefix + key)
-
-    def set(self, key, value):
-        cache.set(self.prefix + key, value, timeout=7 * 24 * 3600)
+    config: dict
+    secret: dict
+    scanner: str                                   # "github_teams" or "github_repos"
+    selected_repos: frozenset[str] = frozenset()   # the run's selection (name or owner/name); empty: all
+    # github_teams: teams were read in full recently enough to trust them without asking again.
+    teams_read_recently: bool = False
+    # github_repos: pushedAt per repository name as of the last successful run of this selection, when a
+    # recent enough full read backs it; None: read every repository.
+    known_pushed_at: dict[str, str] | None = None
+    # Conditional requests: request key -> (etag, body, next link), as learned by earlier jobs.
+    etags: dict[str, tuple] = field(default_factory=dict)
 
 
 class GithubJobScanner:
-    def __init__(self, connection, job, secret: dict):
-        self.connection = connection
-        self.job = job
-        self.config = connection.config
+    def __init__(self, state: GithubScanState):
+        self.state = state
+        self.config = state.config
         self.org = self.config["org"]
         try:
             # Checked again here, not only in the API: config written through the admin or a shell must not
@@ -53,23 +54,26 @@ class GithubJobScanner:
             base_url = endpoints.github_api_base(self.config)
         except endpoints.EndpointRefused as exc:
             raise refused(exc, self.org) from None
-        self.client = GithubClient(base_url, resolve_token(self.config, secret),
-                                   etag_cache=EtagCache(connection.pk))
+        self.etags = EtagStore(state.etags)
+        self.client = GithubClient(base_url, resolve_token(self.config, state.secret), etag_cache=self.etags)
         self.skipped_unchanged = 0
         self.skipped_excluded = 0
         self.mode = "full"
 
     def stats(self) -> dict:
         stats = self.client.stats.as_dict()
-        return {"retries": stats["retries"], "throttled": stats["secondary_limits"] + stats["rate_limit_waits"],
-                "wait_seconds": stats["wait_seconds"],
-                "extra": {**{k: v for k, v in stats.items() if k not in ("retries", "wait_seconds")},
+        return {"retries": stats["retries"], "throttled": stats["throttled"], "wait_seconds": stats["wait_seconds"],
+                "extra": {"requests": stats["api_calls"], **{name: stats.get(name, 0) for name in GITHUB_COUNTS},
                           "repos_unchanged": self.skipped_unchanged, "repos_excluded": self.skipped_excluded,
                           "mode": self.mode}}
 
+    def learned(self) -> dict:
+        """What the executor keeps for the next job of this connection: the ETags learned in this one."""
+        return {"etags": dict(self.etags.learned)}
+
     def batches(self) -> Iterator[Batch]:
         try:
-            if self.job.scanner == "github_teams":
+            if self.state.scanner == "github_teams":
                 yield from self._teams()
             else:
                 yield from self._repos()
@@ -79,7 +83,7 @@ class GithubJobScanner:
 
     # --- teams ---------------------------------------------------------------
     def _teams(self) -> Iterator[Batch]:
-        if self._previous_read(TEAMS_REFRESH_HOURS, "teams_refresh_hours") is not None:
+        if self.state.teams_read_recently:
             self.mode = "incremental"
             yield Batch(touched=[github_id(k.GH_ORG, self.org), github_id(k.GH_TEAM, self.org), "github:user"])
             return
@@ -96,7 +100,7 @@ class GithubJobScanner:
                     "repos": {e["node"]["name"]: PERMISSIONS.get(e.get("permission"), "pull")
                               for e in self._team_repos(node)},
                 })
-        before = self.client.stats.as_dict()["requests"]
+        before = self.client.stats.as_dict()["api_calls"]
         batch = team_batch(self.org, teams, [{"login": m["login"], "name": m.get("name"), "email": m.get("email")}
                                              for m in members])
         batch.api_calls = before
@@ -147,51 +151,21 @@ class GithubJobScanner:
             return False
         if node.get("isFork") and not self.config.get("include_forks"):
             return False
-        only = set(self.job.run.selection.get("repos") or [])
+        only = self.state.selected_repos
         return not only or node["name"] in only or node.get("nameWithOwner") in only
 
     def _repos(self) -> Iterator[Batch]:
-        known = self._known_pushed_at()
+        known = self.state.known_pushed_at
         if known is None:
             yield from self._full_scan()
         else:
             self.mode = "incremental"
             yield from self._incremental_scan(known)
 
-    def _previous_read(self, max_age_hours: float, setting: str):
-        """The last successful run of this selection in which this scanner read everything (not incrementally),
-        if it is recent enough to trust; None means: read everything now."""
-        from datetime import timedelta
-
-        from django.utils import timezone
-
-        from discovery.models import Job, RunStatus
-
-        if self.config.get("always_full"):
-            return None
-        since = timezone.now() - timedelta(hours=float(self.config.get(setting, max_age_hours)))
-        job = (Job.objects.filter(run__connection=self.connection, run__selection_hash=self.job.run.selection_hash,
-                                  run__status=RunStatus.SUCCEEDED, scanner=self.job.scanner,
-                                  status=RunStatus.SUCCEEDED, stats__extra__mode="full", started_at__gte=since)
-               .exclude(run=self.job.run).order_by("-started_at").first())
-        return job.run if job else None
-
-    def _known_pushed_at(self) -> dict[str, str] | None:
-        """pushedAt per repository as of the last successful run of this selection, or None for a full scan."""
-        from discovery.models import Fact, Run, RunStatus
-
-        if self._previous_read(FULL_RESCAN_HOURS, "full_rescan_hours") is None:
-            return None
-        previous = (Run.objects.filter(connection=self.connection, selection_hash=self.job.run.selection_hash,
-                                       status=RunStatus.SUCCEEDED, kind=Run.Kind.SCAN)
-                    .exclude(pk=self.job.run.pk).order_by("-created_at").first())
-        return dict(Fact.objects.filter(connection=self.connection, kind=GH_REPO, last_seen__gte=previous.created_at)
-                    .values_list("name", "attributes__pushed_at"))
-
     def _full_scan(self) -> Iterator[Batch]:
         cursor, first = None, MAX_PAGE
         while True:
-            calls = self.client.stats.requests
+            calls = self.client.stats.api_calls
             try:
                 data = self.client.query(queries.REPOS_FULL, {"org": self.org, "first": first, "cursor": cursor},
                                          item=self.org)
@@ -205,7 +179,7 @@ class GithubJobScanner:
             if org is None:
                 raise GithubFailure("org_not_found", f"organization {self.org} not found", self.org)
             conn = org["repositories"]
-            yield self._batch_for(conn.get("nodes") or [], self.client.stats.requests - calls)
+            yield self._batch_for(conn.get("nodes") or [], self.client.stats.api_calls - calls)
             if not conn["pageInfo"]["hasNextPage"]:
                 return
             cursor = conn["pageInfo"]["endCursor"]
@@ -239,11 +213,11 @@ class GithubJobScanner:
         unchanged = [name for name in known if name not in seen]
         self.skipped_unchanged = len(unchanged)
         touched = [prefix for name in unchanged for prefix in _repo_prefixes(self.org, name)]
-        yield Batch(touched=touched, api_calls=self.client.stats.requests)
+        yield Batch(touched=touched, api_calls=self.client.stats.api_calls)
         step = MAX_PAGE
         i = 0
         while i < len(changed):
-            calls = self.client.stats.requests
+            calls = self.client.stats.api_calls
             try:
                 data = self.client.query(queries.REPOS_BY_ID, {"ids": changed[i:i + step]}, item=self.org)
             except BadGateway:
@@ -252,7 +226,7 @@ class GithubJobScanner:
                 step = max(MIN_PAGE, step // 2)
                 self.client.stats.add(page_halvings=1)
                 continue
-            yield self._batch_for([n for n in data.get("nodes") or [] if n], self.client.stats.requests - calls)
+            yield self._batch_for([n for n in data.get("nodes") or [] if n], self.client.stats.api_calls - calls)
             i += step
 
     def _batch_for(self, nodes: list[dict], api_calls: int) -> Batch:

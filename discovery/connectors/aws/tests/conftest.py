@@ -174,6 +174,6 @@ class SleepRecorder:
 @pytest.fixture(autouse=True)
 def serial_calls(monkeypatch):
     """The Stubber answers in a fixed order: fan-out calls run one at a time in these tests."""
-    from discovery.connectors.aws import scanners
+    from discovery.connectors.aws.scanners import run
 
-    monkeypatch.setattr(scanners, "PARALLEL_CALLS", 1)
+    monkeypatch.setattr(run, "PARALLEL_CALLS", 1)
