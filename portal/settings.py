@@ -204,6 +204,9 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
 CELERY_TASK_ALWAYS_EAGER = env("ROSTER_CELERY_EAGER", "0") == "1"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("ROSTER_VISIBILITY_TIMEOUT", "600"))}
+# Several Roster installations (or test sessions) may share one Redis: each keeps its queues under its prefix.
+if env("ROSTER_BROKER_KEY_PREFIX", ""):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("ROSTER_BROKER_KEY_PREFIX", "")
 # A task is stopped before the broker would hand its message to another worker: soft limit first (the
 # job records a failure), then the hard kill, both below the visibility timeout, so nothing runs twice.
 CELERY_TASK_TIME_LIMIT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 30

@@ -85,6 +85,7 @@ def worker_env(db_name: str) -> dict:
     return {
         "DJANGO_SETTINGS_MODULE": "portal.settings_test",
         "ROSTER_DB_NAME": db_name,
+        "ROSTER_BROKER_KEY_PREFIX": f"{db_name}:",  # this session's queues only (portal.settings_test)
         "AWS_ACCESS_KEY_ID": "roster-local", "AWS_SECRET_ACCESS_KEY": "roster-local",
         "AWS_DEFAULT_REGION": "us-east-1",
         **PEER_ENV,
@@ -95,7 +96,7 @@ def worker_env(db_name: str) -> dict:
 def workers(db_name: str, concurrency: int = 4):
     from celery_app import app
 
-    app.control.purge()
+    app.control.purge()  # this session's queues only: they carry its prefix (portal.settings_test)
     proc = Process("worker", [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q",
                               "default,discovery,catalog", "-c", str(concurrency), "--loglevel", "INFO",
                               "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
