@@ -2,6 +2,7 @@
 import json
 import logging
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -68,16 +69,49 @@ def test_secret_is_encrypted_at_rest_and_never_returned(client):
     assert Connection.objects.get(pk=conn_id).get_secret() == {"token": CANARY}
 
 
-def test_queue_messages_carry_ids_only(client, django_capture_on_commit_callbacks):
+@pytest.fixture
+def own_queue():
+    """Everything the test publishes goes to a queue of its own, emptied and deleted afterwards: the broker
+    is shared with other test runs and their workers, so a test never purges it."""
+    from kombu import Exchange, Queue
+
+    from celery_app import app
+
+    name = f"test-secrets-{uuid.uuid4().hex[:12]}"
+    queue = Queue(name, Exchange(name, type="direct"), routing_key=name)
+    saved = app.conf.task_routes
+    app.conf.update(task_routes={"*": {"queue": name}})
+    try:
+        yield app, queue
+    finally:
+        app.conf.update(task_routes=saved)
+        with app.connection_for_write() as conn:
+            channel = conn.default_channel
+            queue.bind(channel).declare()  # known to this channel, so deleting it removes its bindings too
+            channel.queue_delete(name)
+
+
+def drain(app, queue) -> list[tuple[dict, list]]:
+    """What the broker holds in ``queue``: each message's headers and decoded body (args, kwargs, embed)."""
+    held = []
+    with app.connection_for_write() as conn:
+        bound = queue.bind(conn.default_channel)
+        while (message := bound.get(accept=["json"], no_ack=True)) is not None:
+            held.append((message.headers, message.decode()))
+    return held
+
+
+def test_queue_messages_carry_ids_only(client, own_queue, django_capture_on_commit_callbacks):
     from portal.workspaces.models import Workspace
 
+    app, queue = own_queue
     conn = Connection(workspace=Workspace.default(), provider="github", name="gh2", config={"org": "acme"})
     conn.set_secret({"token": CANARY})
     conn.save()
     published = []
 
-    def capture(sender=None, body=None, headers=None, **kwargs):
-        published.append(json.dumps([sender, body, headers], default=str))
+    def capture(sender=None, body=None, headers=None, routing_key=None, **kwargs):
+        published.append((routing_key, json.dumps([sender, body, headers], default=str)))
 
     before_task_publish.connect(capture)
     try:
@@ -85,13 +119,19 @@ def test_queue_messages_carry_ids_only(client, django_capture_on_commit_callback
             response = client.post(f"/api/v1/connections/{conn.pk}/discover/", {}, format="json")
     finally:
         before_task_publish.disconnect(capture)
-        from celery_app import app
-
-        app.control.purge()
     assert response.status_code == 202
     assert published, "discovery should have published its canvas"
-    assert all(CANARY not in message for message in published)
-    assert all("acme" not in message for message in published)  # no configuration either
+    assert {key for key, _ in published} == {queue.name}  # nothing reached a queue other runs share
+    held = drain(app, queue)
+    assert len(held) == len(published)  # what the broker holds is what was published
+    run = conn.runs.get()
+    for headers, (args, kwargs, _) in held:  # one job of the run each: the schema and ids, nothing else
+        assert headers["task"] == "discovery.run_job" and kwargs == {}
+        assert args[:3] == [db.schema_name, str(conn.workspace_id), str(run.pk)]
+        assert args[3] in {str(pk) for pk in run.jobs.values_list("pk", flat=True)}
+    for message in [m for _, m in published] + [json.dumps(m, default=str) for m in held]:
+        assert CANARY not in message
+        assert "acme" not in message  # no configuration either
 
 
 def test_failures_and_logs_are_sanitized(in_alpha, leaky_upstream, caplog, settings):

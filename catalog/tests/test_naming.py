@@ -27,7 +27,7 @@ def test_canonical_removes_stages_noise_and_generated_parts(name, kind, expected
 def test_one_key_for_every_spelling_of_a_name():
     spellings = ["push-manager", "push_manager", "PushManager", "pushmanager", "push-managers", "PushManagerProd"]
     assert {frozenset(naming.name_keys(s)) for s in spellings} == {frozenset({"pushmanager"})}
-    assert naming.name_keys("identitys-processor") == naming.name_keys("identity-processor")
+    assert naming.name_keys("identitys-processor") == naming.name_keys("identity-processor") == {"identityprocessor"}
     assert naming.name_keys("payment-svc") == {"payment", "paymentservice"}
     assert naming.name_keys("dev-portal", strip_env=False) == {"devportal"}
     assert naming.name_keys("payment-gateway-service") == {"paymentgatewayservice", "paymentgateway"}

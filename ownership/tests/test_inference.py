@@ -87,8 +87,12 @@ def test_scored_evidence_sets_owner_confidence_and_its_evidence(services, worksp
     assert (ledger.owner.slug, ledger.ownership_status, ledger.owner_source, ledger.runner_up.slug) == (
         "payments", "owned", "codeowners", "risk")
     assert Team.objects.get(slug="risk").source == "inferred"  # named by a tag, no GitHub team row yet
-    assert ledger.confidence == signals.composite_confidence(CONFIDENCE, {"owner": "payments",
-                                                                            "confidence": ledger.owner_confidence})
+    # by hand: every signal is there (weight 0.40 + 0.25 + 0.20 + 0.15 = 1.0, full support), and payments has
+    # codeowners 1.0, commits 0.81 / 0.82 (9:1, squared), tags 0.5, permissions 1.0 (admin):
+    # 0.40 + 0.25 * 0.9878 + 0.20 * 0.5 + 0.15 = 0.897 -> 0.90
+    assert ledger.owner_confidence == 0.90
+    # the service's composite by catalog's parts, the owner's in the middle: 0.4 * 0.9 + 0.3 * 0.90 + 0.3 * 0.8
+    assert ledger.confidence == 0.87
     assert [e["rule"] for e in ledger.evidence] == ["tag", "ownership"]
     assert ledger.evidence[-1]["facts"] == ["github:repo/acme/ledger"]
     event = DiscoveryEvent.objects.get(run_id=run_id)

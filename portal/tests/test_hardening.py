@@ -64,9 +64,23 @@ def test_weak_passwords_are_refused():
     validate_password("correct horse battery staple")
 
 
-def test_tasks_stop_before_the_broker_would_hand_them_to_another_worker(settings):
-    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
-    assert settings.CELERY_TASK_SOFT_TIME_LIMIT < settings.CELERY_TASK_TIME_LIMIT < visibility
+def celery_limits(**env) -> tuple:
+    """(visibility timeout, hard limit, soft limit) as the Celery app of a fresh process sees them."""
+    code = ("from celery_app import app; c = app.conf; "
+            "print(c.broker_transport_options['visibility_timeout'], c.task_time_limit, c.task_soft_time_limit)")
+    environment = {k: v for k, v in os.environ.items() if k != "ROSTER_VISIBILITY_TIMEOUT"}
+    environment.update(DJANGO_SETTINGS_MODULE="portal.settings_test", **env)
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return tuple(int(v) for v in result.stdout.split())
+
+
+def test_tasks_stop_before_the_broker_would_hand_them_to_another_worker():
+    """The soft limit (the job records a time_limit failure) comes a minute before the hard kill, which comes
+    30 s before the broker's visibility timeout redelivers the message: nothing runs twice."""
+    assert celery_limits() == (600, 570, 510)  # the default
+    assert celery_limits(ROSTER_VISIBILITY_TIMEOUT="3600") == (3600, 3570, 3510)  # an operator's longer jobs
 
 
 def test_a_job_stopped_by_the_soft_limit_fails_with_its_own_reason():

@@ -1,5 +1,6 @@
 """Hot-query cache: per tenant, invalidated by any indexed change of that tenant only."""
 import time
+import uuid
 
 import pytest
 import redis
@@ -13,8 +14,18 @@ from search.tests.conftest import inside
 pytestmark = pytest.mark.django_db
 
 
-def test_the_test_cache_is_redis_db_1():
-    assert cache.redis_url().endswith("/1")
+def test_the_suites_cache_writes_land_in_redis_db_1_never_in_the_demos_db_0():
+    """portal.settings_test moves the suite to db 1 so that a running demo (db 0) keeps its cache: look in both."""
+    schema = f"t_probe_{uuid.uuid4().hex[:12]}"
+    server = redis.Redis.from_url(cache.redis_url()).connection_pool.connection_kwargs
+    db = {n: redis.Redis(host=server["host"], port=server["port"], password=server.get("password"), db=n)
+          for n in (0, 1)}
+    try:
+        cache.bump(schema)
+        assert db[1].exists(f"search:{schema}:generation") == 1
+        assert db[0].exists(f"search:{schema}:generation") == 0
+    finally:
+        db[1].delete(f"search:{schema}:generation")
 
 
 def test_repeated_queries_are_served_from_the_cache_until_the_tenant_changes(
