@@ -70,6 +70,7 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = True  # unknown hosts get the public landing pa
 MIDDLEWARE = [
     "portal.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # /static/ (the console's assets too), before sessions
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -148,7 +149,21 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / ".run" / "static"
-LOGIN_URL = "/admin/login/"
+# The web console (console/, built by scripts/console.sh into console/dist): its assets are collected under
+# static/console/ and served by WhiteNoise; portal.console answers its pages with dist/index.html.
+CONSOLE_DIST = BASE_DIR / "console" / "dist"
+STATICFILES_DIRS = [("console", CONSOLE_DIST)] if CONSOLE_DIST.is_dir() else []
+
+
+def _hashed_console_asset(path: str, url: str) -> bool:
+    """Vite names its built assets by content hash: browsers may keep them forever."""
+    import re
+    return bool(re.match(r"^/?static/console/assets/.+-[0-9A-Za-z_-]{8,}\.\w+$", url))
+
+
+WHITENOISE_IMMUTABLE_FILE_TEST = _hashed_console_asset
+# Password sign-in for local accounts on allauth's page (styled like the console); the admin has its own.
+LOGIN_URL = "/accounts/login/"
 
 # Outside local mode Roster is served over TLS: cookies only travel encrypted, browsers remember HSTS.
 # X-Forwarded-Proto is trusted only when the operator says a TLS proxy sets it (otherwise anyone could).
@@ -263,4 +278,4 @@ SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_EMAIL_VERIFICATION = "none"  # Roster sends no mail; providers vouch for addresses
 ACCOUNT_UNIQUE_EMAIL = False  # two providers may know one address; accounts are matched by provider uid only
 ACCOUNT_LOGOUT_REDIRECT_URL = LOGIN_URL
-LOGIN_REDIRECT_URL = "/admin/"
+LOGIN_REDIRECT_URL = "/"  # the console

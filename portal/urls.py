@@ -1,12 +1,12 @@
 """URL root for tenant hosts (<tenant>.localhost)."""
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from portal import views
+from portal import console, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", console.console, name="home"),  # the web console (portal.console)
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),  # sign-in with GitHub / OpenID Connect (accounts.signin)
@@ -17,4 +17,7 @@ urlpatterns = [
     path("api/v1/", include("search.api.urls")),  # before the catalog: services/search is not a service id
     path("api/v1/", include("ownership.api.urls")),  # the services resource, with corrections (PATCH)
     path("api/v1/", include("catalog.api.urls")),
+    # Last: every other path that is not the API, the admin, sign-in, static files or the health check is a
+    # console route (/services/..., /teams/..., /runs/..., /onboarding), answered with the console's page.
+    re_path(r"^(?!(?:api|admin|accounts|static)(?:/|$)|healthz$)(?P<path>.+)$", console.console, name="console"),
 ]

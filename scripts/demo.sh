@@ -29,7 +29,8 @@ with tenant_scope('$TENANT'):
 PORT="${PORT:-8000}"
 cat <<MSG
 
-  Admin:  http://$TENANT.localhost:$PORT/admin/   (admin / $(cat .run/admin.password))
+  Console: http://$TENANT.localhost:$PORT/   (sign in as admin / $(cat .run/admin.password))
+  Admin:  http://$TENANT.localhost:$PORT/admin/
   API:    curl -H "Authorization: Token $TOKEN" http://$TENANT.localhost:$PORT/api/v1/services/
   Docs:   http://$TENANT.localhost:$PORT/api/v1/docs/
   Rescan: .venv/bin/python manage.py discover $TENANT --wait

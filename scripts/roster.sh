@@ -290,7 +290,18 @@ ENV
   mv -f "$RUN/env.tmp" "$RUN/env")
 }
 
-cmd_setup() { install_system_packages; python_env; node_env; }
+# The web console: npm packages from its lockfile and its build (each only when its inputs changed).
+console_env() { "$ROOT/scripts/console.sh" build; }
+
+cmd_setup() { install_system_packages; python_env; node_env; console_env; }
+
+# The browser the console's end-to-end tests drive: Debian's Chromium (Playwright downloads nothing).
+cmd_browser() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  log "installing chromium with apt-get (for the console's browser tests)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+}
 
 # The services and the .run/env that reaches them (its passwords are the ones the services ask for). One
 # roster.sh at a time (several `make test` may start together): the lock is fd 9, which the servers do not keep.
@@ -317,6 +328,7 @@ cmd_workers() {
 }
 
 cmd_web() {
+  console_env  # collectstatic picks up console/dist
   "$PY" "$ROOT/manage.py" collectstatic --noinput -v 0
   start_bg web "$VENV/bin/gunicorn" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers 3 --threads 4 \
     --access-logfile - --graceful-timeout 5
@@ -325,7 +337,7 @@ cmd_web() {
 
 cmd_up() {
   cmd_services; cmd_peers; cmd_migrate; cmd_workers; cmd_web
-  log "Roster is up: http://localhost:$PORT/  (tenants at http://<tenant>.localhost:$PORT/admin/ and /api/v1/)"
+  log "Roster is up: http://localhost:$PORT/  (each tenant at http://<tenant>.localhost:$PORT/: the console, /admin/ and /api/v1/)"
 }
 
 cmd_stop() {
@@ -340,6 +352,7 @@ cmd_stop() {
 
 case "${1:-}" in
   setup) cmd_setup ;;
+  browser) cmd_browser ;;
   services) cmd_services ;;
   env) write_env ;;
   peers) cmd_peers ;;
@@ -348,5 +361,5 @@ case "${1:-}" in
   web) cmd_web ;;
   up) cmd_up ;;
   stop) cmd_stop ;;
-  *) echo "usage: $0 setup|services|env|peers|migrate|workers|web|up|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 setup|browser|services|env|peers|migrate|workers|web|up|stop" >&2; exit 2 ;;
 esac

@@ -12,6 +12,8 @@ pg_was_up=0; redis_was_up=0
 
 # (also writes .run/env: the database and Redis passwords the suite and its workers connect with)
 scripts/roster.sh services
+# Debian's Chromium for the console's browser tests (tests/console), when missing.
+scripts/roster.sh browser
 
 cleanup() {
   if [ "$pg_was_up$redis_was_up" = "00" ]; then scripts/roster.sh stop; fi
