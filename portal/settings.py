@@ -224,6 +224,9 @@ if env("ROSTER_BROKER_KEY_PREFIX", ""):
     CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env("ROSTER_BROKER_KEY_PREFIX", "")
 # A task is stopped before the broker would hand its message to another worker: soft limit first (the
 # job records a failure), then the hard kill, both below the visibility timeout, so nothing runs twice.
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] < 120:
+    raise ImproperlyConfigured("ROSTER_VISIBILITY_TIMEOUT must be at least 120 seconds: a job's time limits sit "
+                               "90 and 30 seconds below it")
 CELERY_TASK_TIME_LIMIT = CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] - 30
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 

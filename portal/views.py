@@ -1,6 +1,5 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
 
 
 def healthz(request):
@@ -14,7 +13,3 @@ def public_home(request):
         "<h1>Roster</h1><p>Open your tenant at <code>http://&lt;tenant&gt;.localhost:PORT/</code> "
         "(admin at <code>/admin/</code>, API at <code>/api/v1/</code>).</p>"
     )
-
-
-def home(request):
-    return redirect("/admin/")

@@ -1,5 +1,4 @@
 """Reconcile rules, one messy case at a time, on small companies run through the real fact builders."""
-import time
 from functools import lru_cache
 
 import pytest
@@ -292,10 +291,11 @@ def test_fingerprint_changes_only_for_the_service_whose_facts_changed():
     assert before["beta"] == after["beta"] and before["alpha"] != after["alpha"]
 
 
-def test_sample_company_reconciles_well_under_a_second():
+def test_sample_company_reconciles_into_its_truths_services():
+    """(How fast is bench/catalog.py's business, not a test's.)"""
     sc = scenario_at(SAMPLES["sample-company.yaml"])
     facts, links = facts_from_scenario(sc)
-    started = time.process_time()  # CPU time: the test machine is shared
     result = reconcile(facts, links)
-    assert time.process_time() - started < 1.0
     assert len(facts) > 1000 and len(result.services) == len(sc["truth"]["services"])
+
+

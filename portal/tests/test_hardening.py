@@ -83,6 +83,13 @@ def test_tasks_stop_before_the_broker_would_hand_them_to_another_worker():
     assert celery_limits(ROSTER_VISIBILITY_TIMEOUT="3600") == (3600, 3570, 3510)  # an operator's longer jobs
 
 
+def test_a_visibility_timeout_too_short_for_the_time_limits_is_refused_at_start():
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "ROSTER_VISIBILITY_TIMEOUT": "60"}
+    result = subprocess.run([sys.executable, "-c", "from celery_app import app; app.conf.task_time_limit"], cwd=ROOT,
+                            env=environment, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "ROSTER_VISIBILITY_TIMEOUT must be at least 120 seconds" in result.stderr
+
+
 def test_a_job_stopped_by_the_soft_limit_fails_with_its_own_reason():
     from celery.exceptions import SoftTimeLimitExceeded
 

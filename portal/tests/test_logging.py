@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from django.conf import settings
+from kombu import Exchange, Queue
 
 from portal.logging import RedactingFormatter, install_record_redaction, redact_handler
 
@@ -144,7 +145,10 @@ def test_a_real_worker_logs_no_secret():
     finally:
         proc.stop()
         with app.connection_for_write() as conn:
-            conn.default_channel.queue_delete(queue)
+            channel = conn.default_channel
+            # declared on this channel first, so deleting it removes its binding keys too
+            Queue(queue, Exchange(queue, type="direct"), routing_key=queue).bind(channel).declare()
+            channel.queue_delete(queue)
     out = log_path.read_text()
     log_path.unlink()
     assert_redacted(out, "marker-args: calling upstream with", "marker-task-args:", "marker-exc: upstream failed",
