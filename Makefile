@@ -5,7 +5,7 @@ SERVE ?= 1
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search
+.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search bench-console
 
 demo:
 	@scripts/demo.sh "$(SCENARIO)" "$(SERVE)"
@@ -35,3 +35,6 @@ bench-catalog:
 
 bench-search:
 	@scripts/roster.sh services && .venv/bin/python bench/search.py
+
+bench-console:
+	@scripts/roster.sh services && .venv/bin/python bench/console.py

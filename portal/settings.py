@@ -162,6 +162,12 @@ def _hashed_console_asset(path: str, url: str) -> bool:
 
 
 WHITENOISE_IMMUTABLE_FILE_TEST = _hashed_console_asset
+# collectstatic writes gzip (and brotli, when installed) copies next to each file; WhiteNoise sends them to
+# browsers that accept them. No manifest: templates keep plain /static/ paths, Vite already hashes the console's.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 # Password sign-in for local accounts on allauth's page (styled like the console); the admin has its own.
 LOGIN_URL = "/accounts/login/"
 

@@ -27,7 +27,8 @@ export function Shell({ children }: { children: ReactNode }) {
     return () => window.removeEventListener("keydown", onKey);
   }, []);
 
-  useEffect(() => setPalette(false), [location.pathname, location.search]);
+  // A new page closes the palette; a page writing its own state into the query string (filters) does not.
+  useEffect(() => setPalette(false), [location.pathname]);
 
   const name = me ? [me.first_name, me.last_name].filter(Boolean).join(" ") || me.username : "";
   return (

@@ -207,10 +207,10 @@ export default function ServicePage() {
           <Card title="Repository" id="repo-title">
             {repository ? (
               <dl className="space-y-1 text-sm">
-                <dt className="sr-only">Name</dt>
-                <dd>{/^https:\/\//.test(repository.url) ? <a className="link font-medium" href={repository.url} target="_blank" rel="noopener noreferrer">{repository.full_name}</a> : <span className="font-medium">{repository.full_name}</span>}</dd>
-                <dt className="inline text-slate-600">Default branch: </dt><dd className="inline">{repository.default_branch || "—"}</dd>
-                <div className="text-slate-600">Linked by {repository.rule.replace(/_/g, " ")} ({pct(repository.confidence)})</div>
+                <div><dt className="sr-only">Name</dt>
+                <dd>{/^https:\/\//.test(repository.url) ? <a className="link font-medium" href={repository.url} target="_blank" rel="noopener noreferrer">{repository.full_name}</a> : <span className="font-medium">{repository.full_name}</span>}</dd></div>
+                <div><dt className="inline text-slate-600">Default branch: </dt><dd className="inline">{repository.default_branch || "—"}</dd></div>
+                <div><dt className="inline text-slate-600">Linked by: </dt><dd className="inline text-slate-600">{repository.rule.replace(/_/g, " ")} ({pct(repository.confidence)})</dd></div>
               </dl>
             ) : <Empty>No repository linked.</Empty>}
           </Card>
