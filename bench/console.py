@@ -31,12 +31,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # run as a script: "search" must be the app, not bench/search.py
+from bench.processes import start_gunicorn, stop_process as stop  # noqa: E402
 
 TENANT = "bench-console"
 USER = "bench-console"
@@ -104,33 +104,7 @@ def prepare_console(env: dict) -> None:
 
 
 def start_server(env: dict, port: int) -> subprocess.Popen:
-    import http.client
-
-    log = open(ROOT / ".run" / "log" / "bench-console-gunicorn.log", "w")
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--keep-alive", "30",
-         "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status < 500:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    stop(proc)
-    raise SystemExit("gunicorn did not start: see .run/log/bench-console-gunicorn.log")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    from bench.search import stop as stop_process
-
-    stop_process(proc)
+    return start_gunicorn("portal.wsgi:application", env, port, name="console", threads=4)
 
 
 def seed(reuse: bool) -> list[str]:

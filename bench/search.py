@@ -25,7 +25,6 @@ import http.client
 import json
 import os
 import random
-import signal
 import socket
 import statistics
 import subprocess
@@ -395,24 +394,9 @@ def start_gunicorn(env: dict, port: int) -> subprocess.Popen:
     if app != "portal.wsgi:application":
         print("  note: portal.urls does not route /api/v1/services/search yet; serving portal.wsgi with "
               "search.tests.urls (portal.urls + search.api.urls)", flush=True)
-    log = open(ROOT / ".run" / "log" / "bench-search-gunicorn.log", "w")
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), app, "--bind", f"127.0.0.1:{port}", "--workers", "2",
-         "--threads", "2", "--worker-class", "gthread", "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status < 500:
-                return proc
-        except OSError:
-            time.sleep(0.2)
-        if proc.poll() is not None:
-            break
-    stop(proc)
-    raise SystemExit("gunicorn did not start: see .run/log/bench-search-gunicorn.log")
+    from bench.processes import start_gunicorn as start
+
+    return start(app, env, port, name="search")
 
 
 def start_worker(env: dict) -> subprocess.Popen:
@@ -435,13 +419,9 @@ def start_worker(env: dict) -> subprocess.Popen:
 
 
 def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    from bench.processes import stop_process
+
+    stop_process(proc)
 
 
 def run_queries(port: int, queries: list[dict]) -> list[dict]:

@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -59,22 +58,10 @@ def ensure_console_built() -> None:
 
 def discover_and_wait(tenant_name: str, timeout: float = 420) -> list:
     """Trigger a discovery of every connection of the tenant (as the API does) and wait for all its runs."""
-    from django.db import transaction
+    from portal.tenancy import get_tenant
+    from tests.test_e2e_discovery import discover_and_wait as discover
 
-    from discovery import workflow
-    from discovery.models import ACTIVE_STATUSES, Run
-    from portal.tenancy import tenant_scope
-    from portal.workspaces.models import Workspace
-
-    with tenant_scope(tenant_name):
-        with transaction.atomic():
-            result = workflow.discover_workspace(Workspace.default(), trigger="test")
-        ids = [r.pk for r in result["runs"]] + [result["reconcile_run"].pk]
-        deadline = time.monotonic() + timeout
-        while Run.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).exists():
-            assert time.monotonic() < deadline, "discovery did not finish"
-            time.sleep(0.5)
-        return list(Run.objects.filter(pk__in=ids).order_by("kind"))
+    return discover(get_tenant(tenant_name), timeout=timeout)
 
 
 def assert_test_database() -> None:
