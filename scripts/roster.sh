@@ -70,10 +70,15 @@ python_env() {
 }
 
 node_env() {
-  local pkg="$ROOT/peers/github_emulator"
-  if [ -f "$pkg/package-lock.json" ] && [ ! -d "$pkg/node_modules/@octokit/graphql-schema" ]; then
-    log "installing GitHub's published schemas (npm ci)"
+  # GitHub's published descriptions and the third-party clients the emulator is tested with, from the lockfile
+  # (again whenever package-lock.json changes: stamp in node_modules/.roster-lock).
+  local pkg="$ROOT/peers/github_emulator" want
+  [ -f "$pkg/package-lock.json" ] || return 0
+  want="$(sha256sum "$pkg/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$pkg/node_modules/.roster-lock" 2>/dev/null)" != "$want" ]; then
+    log "installing GitHub's published schemas and clients for the emulator (npm ci)"
     (cd "$pkg" && npm ci --silent --no-audit --no-fund >/dev/null)
+    echo "$want" > "$pkg/node_modules/.roster-lock"
   fi
 }
 

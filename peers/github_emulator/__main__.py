@@ -1,4 +1,4 @@
-"""``python -m peers.github_emulator --port N [--scenario FILE] [--latency-ms N] [--token T ...]``
+"""``python -m peers.github_emulator --port N [--scenario FILE] [--latency-ms N] [--token T[=LOGIN] ...] [--viewer LOGIN]``
 
 Serves until SIGTERM or SIGINT, then exits 0. Prints one line, the base URL, once it listens.
 """
@@ -20,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True, help="port on 127.0.0.1 (0 picks a free one)")
     parser.add_argument("--scenario", type=Path, help="roster-scenario/1 file to serve")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every API request")
-    parser.add_argument("--token", action="append", help="a valid token (repeatable); without any, every token is accepted")
+    parser.add_argument("--token", action="append", help=(
+        "a valid token, or TOKEN=LOGIN for a token owned by LOGIN (repeatable); without any, every token is accepted"))
+    parser.add_argument("--viewer", help="the login tokens belong to unless TOKEN=LOGIN says otherwise "
+                                         "(default: the scenario's first org admin)")
     parser.add_argument("--rate-limit", type=int, default=5000, help="REST requests per hour and identity")
     parser.add_argument("--graphql-rate-limit", type=int, default=5000, help="GraphQL points per hour and identity")
     parser.add_argument("--app-id", type=int, help="GitHub App id whose JWTs are accepted")
@@ -33,8 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"github emulator: {exc}", file=sys.stderr)
         return 2
+    tokens = None if args.token is None else dict(t.partition("=")[::2] for t in args.token)
+    tokens = None if tokens is None else {t: (login or None) for t, login in tokens.items()}
     app = create_app(
-        scenario, tokens=args.token, rate_limit=args.rate_limit, graphql_rate_limit=args.graphql_rate_limit,
+        scenario, tokens=tokens, viewer=args.viewer, rate_limit=args.rate_limit, graphql_rate_limit=args.graphql_rate_limit,
         faults=Faults(latency_ms=args.latency_ms, seed=args.seed), app_id=args.app_id,
         app_public_key=args.app_public_key.read_text() if args.app_public_key else None,
         app_installed_on=args.app_installed_on,

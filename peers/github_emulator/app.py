@@ -62,16 +62,20 @@ def _http_error(exc: HTTPException) -> Response:
 def create_app(scenario: dict[str, Any] | None = None, *, tokens: Any = None, rate_limit: int = 5000,
                graphql_rate_limit: int = 5000, rate_window_s: int = 3600, faults: Faults | dict | None = None,
                app_id: int | None = None, app_public_key: str | None = None, app_slug: str = "roster-emulator",
-               app_installed_on: list[str] | None = None, warm_schema: bool = True) -> Flask:
+               app_installed_on: list[str] | None = None, viewer: str | None = None,
+               warm_schema: bool = True) -> Flask:
     """A WSGI app serving ``scenario`` (a parsed roster-scenario/1 dict) as GitHub's REST and GraphQL APIs.
 
     ``tokens``: None accepts any credential; otherwise a list of valid tokens or {token: login}.
+    ``viewer``: the login a token belongs to when ``tokens`` names none for it (default: the scenario's first
+    org admin); GraphQL ``viewer`` and ``GET /user`` answer that user.
     The Emulator state is at ``app.extensions["github_emulator"]``.
     """
     if isinstance(faults, dict):
         faults = Faults(**faults)
     github_app = GitHubApp(app_id, app_public_key, app_slug, app_installed_on) if app_id and app_public_key else None
-    emu = Emulator(scenario, tokens, rate_limit, graphql_rate_limit, rate_window_s, faults or Faults(), github_app)
+    emu = Emulator(scenario, tokens, rate_limit, graphql_rate_limit, rate_window_s, faults or Faults(), github_app,
+                   viewer)
     app = Flask(__name__)
     app.url_map.strict_slashes = False  # GitHub serves "/contents/" like "/contents"
     app.extensions[EXTENSION] = emu

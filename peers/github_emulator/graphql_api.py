@@ -3,13 +3,15 @@
 Queries are parsed and validated by graphql-core against GitHub's published schema
 (npm ``@octokit/graphql-schema``), so anything GitHub rejects is rejected here. Objects are plain
 dicts keyed by GraphQL field name; a value that is callable is called with the field's arguments.
-A field the emulator does not model resolves to null, or for a non-null field to an empty value
-(empty list or connection, false, 0, ""), so no data is invented.
+A field the emulator does not model resolves to null when nullable; a non-null one to an empty value
+(empty list or connection, 0, ""), GitHub's documented default (``DOCUMENTED_DEFAULTS``) or an ``UNKNOWN``
+enum value, and otherwise to a FORBIDDEN field error: no Boolean or enum value is made up.
 """
 from __future__ import annotations
 
 import base64
 import gc
+import json
 import re
 import subprocess
 import threading
@@ -135,7 +137,8 @@ def prepare(query: Any, variables: Any = None, operation_name: Any = None) -> Pl
     """Parse, validate and cost a query; return the Plan, or the errors GitHub would answer with."""
     if not isinstance(query, str) or not query.strip():
         return [{"message": "A query attribute must be specified and must be a string."}]
-    if variables is not None and not isinstance(variables, dict):
+    variables = _parse_variables(variables)
+    if variables is _INVALID:
         return [{"message": "Variables are invalid JSON."}]
     document, errors = _parse_and_validate(query)
     if document is None:
@@ -162,6 +165,24 @@ def prepare(query: Any, variables: Any = None, operation_name: Any = None) -> Pl
             f"This query requests up to {plan.node_count:,} possible nodes which exceeds the maximum limit of "
             f"{MAX_NODES:,}.")})
     return plan.errors or plan
+
+
+_INVALID = object()
+
+
+def _parse_variables(variables: Any) -> Any:
+    """GitHub takes ``variables`` as a JSON object or as a string holding one (what some clients, such as
+    Cartography, send); an empty string or null means none. Anything else is ``_INVALID``."""
+    if isinstance(variables, str):
+        if not variables.strip():
+            return None
+        try:
+            variables = json.loads(variables)
+        except ValueError:
+            return _INVALID
+    if variables is not None and not isinstance(variables, dict):
+        return _INVALID
+    return variables
 
 
 def _arg(node: FieldNode, name: str, variables: dict[str, Any]) -> Any:
@@ -237,8 +258,39 @@ def _walk(schema: GraphQLSchema, parent: Any, selection_set: Any, fragments: dic
 # --- execution ---------------------------------------------------------------------------------
 
 _MISSING = object()
-_SCALAR_FALLBACKS = {"Boolean": False, "Int": 0, "Float": 0.0, "DateTime": EPOCH, "GitTimestamp": EPOCH}
-_fallbacks: dict[int, Any] = {}
+# Non-null scalars with a neutral empty value: counts are 0, text is "", a missing date is the store's EPOCH
+# (the creation date it gives everything the scenario dates not).
+_SCALAR_FALLBACKS = {"Int": 0, "Float": 0.0, "DateTime": EPOCH, "GitTimestamp": EPOCH}
+# Non-null Booleans and enums the scenario does not model, answered with the default GitHub documents for a
+# new object (REST "Create an organization repository", "Update an organization", "Create a team"), the
+# same values the emulator's REST payloads carry. Anything else non-null without a neutral value (such as
+# Organization.ipAllowListEnabledSetting) is not made up: the field answers a FORBIDDEN error, as GitHub
+# does for a field the token may not read.
+DOCUMENTED_DEFAULTS: dict[tuple[str, str], Any] = {
+    ("Repository", "hasIssuesEnabled"): True, ("Repository", "hasProjectsEnabled"): True,
+    ("Repository", "hasWikiEnabled"): True, ("Repository", "hasDiscussionsEnabled"): False,
+    ("Repository", "mergeCommitAllowed"): True, ("Repository", "squashMergeAllowed"): True,
+    ("Repository", "rebaseMergeAllowed"): True, ("Repository", "autoMergeAllowed"): False,
+    ("Repository", "deleteBranchOnMerge"): False, ("Repository", "allowUpdateBranch"): False,
+    ("Repository", "webCommitSignoffRequired"): False, ("Repository", "squashPrTitleUsedAsDefault"): False,
+    ("Repository", "isBlankIssuesEnabled"): True, ("Repository", "usesCustomOpenGraphImage"): False,
+    ("Repository", "mergeCommitTitle"): "MERGE_MESSAGE", ("Repository", "mergeCommitMessage"): "PR_TITLE",
+    ("Repository", "squashMergeCommitTitle"): "COMMIT_OR_PR_TITLE",
+    ("Repository", "squashMergeCommitMessage"): "COMMIT_MESSAGES",
+    ("Organization", "membersCanForkPrivateRepositories"): False,
+    ("Organization", "webCommitSignoffRequired"): False,
+    ("Team", "notificationSetting"): "NOTIFICATIONS_ENABLED", ("Team", "reviewRequestDelegationEnabled"): False,
+    ("User", "userViewType"): "PUBLIC",
+}
+NEUTRAL_ENUM_VALUES = ("UNKNOWN",)  # an enum value that claims nothing
+_fallbacks: dict[tuple[str, str], Any] = {}
+
+
+class _NotModelled:
+    """A non-null field with no neutral value: resolving it raises GitHub's FORBIDDEN field error."""
+
+
+_NOT_MODELLED = _NotModelled()
 
 
 def _empty_connection() -> dict[str, Any]:
@@ -246,32 +298,44 @@ def _empty_connection() -> dict[str, Any]:
             "pageInfo": {"hasNextPage": False, "hasPreviousPage": False, "startCursor": None, "endCursor": None}}
 
 
-def _fallback(return_type: Any) -> Any:
-    """What an unmodelled field returns: nothing, in the least surprising shape its type allows."""
-    cached = _fallbacks.get(id(return_type), _MISSING)
-    if cached is not _MISSING:
-        return _empty_connection() if cached == "connection" else cached
+def _fallback_value(parent: str, field_name: str, return_type: Any) -> Any:
     named = get_named_type(return_type)
     if is_object_type(named) and named.name.endswith("Connection"):
-        value: Any = "connection"
-    elif not is_non_null_type(return_type):
-        value = None
-    elif is_list_type(get_nullable_type(return_type)):
-        value = ()
-    elif is_enum_type(named):
-        value = next(iter(named.values))
-    elif is_object_type(named):
-        value = None  # graphql-core then reports the non-null violation, as a real server would
-    else:
-        value = _SCALAR_FALLBACKS.get(named.name, "")
-    _fallbacks[id(return_type)] = value
-    return _empty_connection() if value == "connection" else value
+        return "connection"
+    if not is_non_null_type(return_type):
+        return None  # nullable: null claims nothing
+    if is_list_type(get_nullable_type(return_type)):
+        return ()
+    if (parent, field_name) in DOCUMENTED_DEFAULTS:
+        return DOCUMENTED_DEFAULTS[(parent, field_name)]
+    if is_enum_type(named):
+        return next((v for v in NEUTRAL_ENUM_VALUES if v in named.values), _NOT_MODELLED)
+    if is_object_type(named):
+        return None  # graphql-core then reports the non-null violation, as a real server would
+    if named.name == "Boolean":
+        return _NOT_MODELLED  # true or false would both be a claim about the object
+    return _SCALAR_FALLBACKS.get(named.name, "")
+
+
+def _fallback(info: Any) -> Any:
+    """What an unmodelled field returns: nothing, in the least surprising shape its type allows."""
+    key = (info.parent_type.name, info.field_name)
+    value = _fallbacks.get(key, _MISSING)
+    if value is _MISSING:
+        value = _fallbacks[key] = _fallback_value(key[0], key[1], info.return_type)
+    if value == "connection":
+        return _empty_connection()
+    if value is _NOT_MODELLED:
+        raise GitHubError("FORBIDDEN", (
+            f"Resource not accessible: the emulator does not model `{key[0]}.{key[1]}` and GitHub documents no "
+            "neutral value for it"))
+    return value
 
 
 def _resolve(source: Any, info: Any, **args: Any) -> Any:
     value = source.get(info.field_name, _MISSING) if isinstance(source, dict) else _MISSING
     if value is _MISSING:
-        return _fallback(info.return_type)
+        return _fallback(info)
     return value(**args) if callable(value) else value
 
 
@@ -413,6 +477,7 @@ class Graph:
             "email": m.email or "", "url": f"{self.urls.html}/{m.login}", "resourcePath": f"/{m.login}",
             "avatarUrl": f"{self.urls.html}/avatars/{m.login}", "createdAt": EPOCH, "updatedAt": EPOCH,
             "company": None, "location": None, "bio": None, "isSiteAdmin": False,
+            "isViewer": m.login.lower() == (self.viewer_login or "").lower(),
         })
 
     def org(self, org: Org) -> dict[str, Any]:
@@ -420,6 +485,7 @@ class Graph:
 
     def _build_org(self, org: Org) -> dict[str, Any]:
         members = list(org.members.values())
+        viewer = org.members.get((self.viewer_login or "").lower())
 
         def teams(**a: Any) -> dict[str, Any]:
             items = list(org.teams.values())
@@ -469,6 +535,7 @@ class Graph:
             "membersWithRole": lambda **a: connection(members, a, self.user,
                                                       lambda m: {"role": m.role.upper(), "hasTwoFactorEnabled": None}),
             "teams": teams, "team": team, "repositories": repositories, "repository": repository,
+            "viewerIsAMember": viewer is not None, "viewerCanAdminister": viewer is not None and viewer.role == "admin",
         }
 
     def team(self, org: Org, t: Team) -> dict[str, Any]:

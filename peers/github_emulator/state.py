@@ -76,10 +76,11 @@ class Emulator:
     """State shared by all requests of one app: store, credentials, budgets, faults, stats."""
 
     def __init__(self, scenario: dict[str, Any] | None, tokens: Any, rate_limit: int, graphql_rate_limit: int,
-                 rate_window_s: int, faults: Faults, app: GitHubApp | None):
+                 rate_window_s: int, faults: Faults, app: GitHubApp | None, viewer: str | None = None):
         self.store = Store(scenario)
         # tokens: None accepts any credential (and none); a list/set of tokens, or {token: login}
         self.tokens = None if tokens is None else (dict(tokens) if isinstance(tokens, dict) else dict.fromkeys(tokens))
+        self.viewer = viewer  # whose token one is when ``tokens`` names no login for it (see token_owner)
         self.limits = {"core": rate_limit, "graphql": graphql_rate_limit}
         self.rate_window_s = rate_window_s
         self.app = app
@@ -146,9 +147,23 @@ class Emulator:
             slug = self.app.slug if self.app else "app"
             return Identity(f"installation:{installation[0]}", f"{slug}[bot]", installation[0], installation[0])
         if self.tokens is None or credential in self.tokens:
-            login = (self.tokens or {}).get(credential)
-            return Identity(f"token:{credential}", login, stable_id("token", credential))
+            login = self.token_owner(credential)
+            member = self.store.user(login) if login else None
+            return Identity(f"token:{credential}", login, member.id if member else stable_id("token", credential))
         return None
+
+    def token_owner(self, credential: str) -> str | None:
+        """The login a personal token belongs to: the one ``tokens`` maps it to, else the configured
+        ``viewer``, else the scenario's first org admin (else its first member), as GitHub answers a token's
+        owner for ``viewer`` and ``GET /user``. None when the scenario has nobody."""
+        login = (self.tokens or {}).get(credential) or self.viewer
+        if login:
+            return login
+        for org in self.store.orgs.values():
+            admin = next((m for m in org.members.values() if m.role == "admin"), None)
+            if admin:
+                return admin.login
+        return next((m.login for m in self.store.users.values()), None)
 
     def verify_app_jwt(self, header: str | None) -> str | None:
         """None when the header carries a valid JWT for the configured app, else GitHub's error message."""

@@ -124,37 +124,43 @@ def rest_route(bp: Blueprint, rule: str, charge: bool = True) -> Callable[[RestH
 
     ``charge=False``: the request does not spend the primary rate limit (as GitHub's /rate_limit)."""
     def register(handler: RestHandler) -> Callable:
-        @wraps(handler)
-        def view(**path: str) -> Response:
-            stop = faulted("rest")
-            if stop is not None:
-                return stop
-            emu = emulator()
-            identity: Identity | None = emu.authenticate(request.headers.get("Authorization"))
-            if identity is None:
-                return unauthorized()
-            budget = emu.budget(identity, "core")
-            if charge and budget.remaining <= 0:
-                emu.count(rate_limited=1)
-                return json_response(error(f"API rate limit exceeded for user ID {identity.user_id}.", RATE_DOCS, 403),
-                                     403, budget.headers("core"))
-            status, body, headers = handler(identity, **path)
-            resp = body if isinstance(body, Response) else json_response(body, status, headers)
-            if request.method == "GET" and status == 200:
-                etag = 'W/"' + hashlib.sha256(resp.get_data()).hexdigest() + '"'
-                resp.headers["ETag"] = etag
-                if etag_matches(etag, request.headers.get("If-None-Match")):
-                    # a 304 does not count against the primary rate limit, as on GitHub
-                    emu.count(not_modified=1)
-                    return Response(status=304, headers={"ETag": etag, **budget.headers("core")})
-            if charge:
-                with emu.lock:
-                    budget.used += 1
-            resp.headers.update(budget.headers("core"))
-            return resp
+        view = rest_view(handler, charge)
         bp.add_url_rule(rule, handler.__name__, view, methods=["GET"])
         return view
     return register
+
+
+def rest_view(handler: RestHandler, charge: bool = True) -> Callable[..., Response]:
+    """The view ``rest_route`` registers: faults, auth, the primary rate limit and ETags around ``handler``."""
+    @wraps(handler)
+    def view(**path: str) -> Response:
+        stop = faulted("rest")
+        if stop is not None:
+            return stop
+        emu = emulator()
+        identity: Identity | None = emu.authenticate(request.headers.get("Authorization"))
+        if identity is None:
+            return unauthorized()
+        budget = emu.budget(identity, "core")
+        if charge and budget.remaining <= 0:
+            emu.count(rate_limited=1)
+            return json_response(error(f"API rate limit exceeded for user ID {identity.user_id}.", RATE_DOCS, 403),
+                                 403, budget.headers("core"))
+        status, body, headers = handler(identity, **path)
+        resp = body if isinstance(body, Response) else json_response(body, status, headers)
+        if request.method == "GET" and status == 200:
+            etag = 'W/"' + hashlib.sha256(resp.get_data()).hexdigest() + '"'
+            resp.headers["ETag"] = etag
+            if etag_matches(etag, request.headers.get("If-None-Match")):
+                # a 304 does not count against the primary rate limit, as on GitHub
+                emu.count(not_modified=1)
+                return Response(status=304, headers={"ETag": etag, **budget.headers("core")})
+        if charge:
+            with emu.lock:
+                budget.used += 1
+        resp.headers.update(budget.headers("core"))
+        return resp
+    return view
 
 
 def app_route(bp: Blueprint, rule: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[AppHandler], Callable]:

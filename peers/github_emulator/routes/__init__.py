@@ -2,16 +2,19 @@
 ``oauth.py``'s own blueprint):
 
 - ``orgs``: organizations, members, teams, users, ``/user``, ``/rate_limit``;
-- ``repos``: an org's repositories, one repository, its languages, topics and commits;
+- ``repos``: an org's repositories, one repository, its languages, topics, commits and default branch;
 - ``contents``: the contents endpoint and raw downloads;
+- ``actions``: Actions workflows (the files under ``.github/workflows``; no runs);
 - ``github_app``: GitHub App (JWT) endpoints and installation tokens;
 - ``graphql``: ``POST /graphql``;
-- ``control``: ``/_emulator/...``.
+- ``control``: ``/_emulator/...``;
+- ``fallback``: any other GET path GitHub's OpenAPI description documents, answered empty or 404 as GitHub
+  documents it (registered last; Flask prefers every more specific rule).
 """
 from __future__ import annotations
 
-from . import contents, control, github_app, graphql, orgs, repos
+from . import actions, contents, control, fallback, github_app, graphql, orgs, repos
 
-BLUEPRINTS = (orgs.bp, repos.bp, contents.bp, github_app.bp, graphql.bp, control.bp)
+BLUEPRINTS = (orgs.bp, repos.bp, contents.bp, actions.bp, github_app.bp, graphql.bp, control.bp, fallback.bp)
 
 __all__ = ["BLUEPRINTS"]

@@ -1,4 +1,4 @@
-"""REST: an organization's repositories, one repository, its languages, topics and commits."""
+"""REST: an organization's repositories, one repository, its languages, topics, commits and branches."""
 from __future__ import annotations
 
 from typing import Any
@@ -86,3 +86,19 @@ def repo_commits(identity: Identity, owner: str, name: str):
     body = [rest.commit(r, c, r.commits[i + 1] if i + 1 < len(r.commits) else None, users, urls())
             for i, c in page]
     return 200, body, headers
+
+
+@rest_route(bp, "/repos/<owner>/<name>/branches")
+def repo_branches(identity: Identity, owner: str, name: str):
+    """The default branch, the only one the scenario has (none in an empty repository); no protection."""
+    o, r = find_repo(owner, name)
+    if r is None:
+        return not_found(f"{DOCS}/branches/branches#list-branches")
+    if request.args.get("protected", "").lower() == "true" or r.is_empty or not r.commits:
+        items = []
+    else:
+        head = r.commits[0].oid
+        items = [{"name": r.default_branch, "protected": False,
+                  "commit": {"sha": head, "url": f"{urls().api}/repos/{r.full_name}/commits/{head}"}}]
+    page, headers = paginate(items)
+    return 200, page, headers

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def test_cli_serves_and_stops_on_sigterm():
     proc = subprocess.Popen(
         [sys.executable, "-m", "peers.github_emulator", "--port", "0", "--scenario",
-         str(SCENARIOS / "sample-messy.yaml"), "--token", "cli-token", "--latency-ms", "1"],
+         str(SCENARIOS / "sample-messy.yaml"), "--token", "cli-token", "--token", "owned=zoe-ng25", "--latency-ms", "1"],
         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True)
     try:
@@ -25,6 +25,7 @@ def test_cli_serves_and_stops_on_sigterm():
         assert base.startswith("http://127.0.0.1:")
         assert requests.get(f"{base}/orgs/{ORG}", headers={"Authorization": "token cli-token"}).json()["login"] == ORG
         assert requests.get(f"{base}/orgs/{ORG}", headers={"Authorization": "token other"}).status_code == 401
+        assert requests.get(f"{base}/user", headers={"Authorization": "token owned"}).json()["login"] == "zoe-ng25"
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=10)
         assert proc.returncode == 0

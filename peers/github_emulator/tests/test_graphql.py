@@ -205,6 +205,58 @@ def test_unmodelled_fields_are_empty_not_invented(emulator, http):
                                           "licenseInfo": None}
 
 
+def test_unmodelled_booleans_and_enums_are_not_made_up(emulator, http):
+    # a documented default where GitHub documents one (new repositories allow merge commits)
+    q = '{ repository(owner: "globex", name: "search-hub") { name mergeCommitAllowed mergeCommitTitle } }'
+    body = graphql(http, emulator, q).json()
+    assert body == {"data": {"repository": {"name": "search-hub", "mergeCommitAllowed": True,
+                                            "mergeCommitTitle": "MERGE_MESSAGE"}}}
+    # no first enum value (DISABLED) and no false: GitHub's FORBIDDEN field error, the parent is null
+    q = '{ organization(login: "globex") { login ipAllowListEnabledSetting } }'
+    body = graphql(http, emulator, q).json()
+    assert body["data"] == {"organization": None}
+    assert body["errors"][0]["type"] == "FORBIDDEN"
+    assert body["errors"][0]["path"] == ["organization", "ipAllowListEnabledSetting"]
+    # nullable fields the scenario does not model are null
+    q = '{ organization(login: "globex") { requiresTwoFactorAuthentication } }'
+    assert graphql(http, emulator, q).json() == {"data": {"organization": {"requiresTwoFactorAuthentication": None}}}
+
+
+def test_variables_as_a_json_string(emulator, http, messy):
+    q = "query($login: String!) { organization(login: $login) { login } }"
+    for variables in ('{"login": "globex"}', {"login": "globex"}):
+        resp = http.post(f"{emulator}/graphql", json={"query": q, "variables": variables})
+        assert resp.json() == {"data": {"organization": {"login": "globex"}}}
+    assert http.post(f"{emulator}/graphql", json={"query": "{ viewer { login } }", "variables": ""}).json()[
+        "data"]["viewer"]["login"]
+    for bad in ('{"login": ', "[1]", "3"):
+        resp = http.post(f"{emulator}/graphql", json={"query": q, "variables": bad})
+        assert resp.status_code == 200 and resp.json() == {"errors": [{"message": "Variables are invalid JSON."}]}
+
+
+def test_viewer_is_the_tokens_owner(emulator, http, messy):
+    org = org_of(messy)
+    members = [m if isinstance(m, dict) else {"login": m} for m in org["members"]]
+    owner = next((m for m in members if m.get("role") == "admin"), members[0])["login"]
+    body = graphql(http, emulator, "{ viewer { login isViewer } }").json()
+    assert body == {"data": {"viewer": {"login": owner, "isViewer": True}}}
+    assert http.get(f"{emulator}/user").json()["login"] == owner
+    # a configured owner per token, and a default owner
+    other = members[-1]["login"]
+    base, stop = start_in_thread(create_app(messy, tokens={"a": other, "b": None}, viewer=members[1]["login"],
+                                            warm_schema=False))
+    try:
+        import requests
+
+        for token, login in (("a", other), ("b", members[1]["login"])):
+            headers = {"Authorization": f"token {token}"}
+            assert requests.get(f"{base}/user", headers=headers).json()["login"] == login
+            resp = requests.post(f"{base}/graphql", headers=headers, json={"query": "{ viewer { login } }"})
+            assert resp.json() == {"data": {"viewer": {"login": login}}}
+    finally:
+        stop()
+
+
 def test_auth_and_enterprise_path(emulator, http):
     import requests
 
