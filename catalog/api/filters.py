@@ -5,7 +5,6 @@ from catalog.choices import OwnershipStatus
 from catalog.models import DiscoveryEvent, Lifecycle, Service, Tier
 
 
-
 class ServiceFilterSet(filters.FilterSet):
     """End-of-life services are left out unless ``lifecycle=eol`` (or another lifecycle) or ``include_eol``."""
 
@@ -20,11 +19,15 @@ class ServiceFilterSet(filters.FilterSet):
     ownership_status = filters.ChoiceFilter(choices=OwnershipStatus.choices)
     include_eol = filters.BooleanFilter(method="filter_include_eol",
                                         help_text="eol services are left out unless asked for")
+    # ?ordering=team or -confidence, the whole catalog sorted (not one page); a field not listed is a 400
+    ordering = filters.OrderingFilter(fields=(
+        ("name", "name"), ("owner__slug", "team"), ("ownership_status", "status"), ("confidence", "confidence"),
+        ("lifecycle", "lifecycle"), ("tier", "tier"), ("repo", "repo"), ("last_seen_at", "last_seen")))
 
     class Meta:
         model = Service
         fields = ["team", "lifecycle", "tier", "language", "confidence_min", "confidence_max", "ownership_status",
-                  "include_eol"]
+                  "include_eol", "ordering"]
 
     def filter_include_eol(self, queryset, name, value: bool):
         return queryset  # applied in filter_queryset: it depends on lifecycle too
@@ -34,6 +37,8 @@ class ServiceFilterSet(filters.FilterSet):
         data = self.form.cleaned_data
         if not data.get("lifecycle") and not data.get("include_eol"):
             queryset = queryset.exclude(lifecycle=Lifecycle.EOL)
+        if data.get("ordering"):  # a stable order across pages: ties by name
+            queryset = queryset.order_by(*queryset.query.order_by, "name")
         return queryset
 
 

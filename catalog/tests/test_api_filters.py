@@ -101,10 +101,25 @@ def test_services_filter_only_the_list(viewer, services):
     assert viewer.get(f"/api/v1/services/{ledger.pk}/events/", {"confidence_min": "x"}).status_code == 200
 
 
+def ordered(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [s["name"] for s in response.json()["results"]]
+
+
+def test_services_sort_the_whole_catalog_server_side(viewer, services):
+    url = "/api/v1/services/"
+    assert ordered(viewer.get(url, {"ordering": "-confidence"})) == ["gateway", "indexer", "orphan"]
+    assert ordered(viewer.get(url, {"ordering": "confidence", "limit": 2})) == ["orphan", "indexer"]  # not one page
+    assert ordered(viewer.get(url, {"ordering": "confidence", "limit": 2, "offset": 2})) == ["gateway"]
+    assert ordered(viewer.get(url, {"ordering": "team", "include_eol": "1"}))[:2] == ["gateway", "ledger"]  # ties by name
+    assert ordered(viewer.get(url, {"ordering": "-status"})) == ["orphan", "gateway", "indexer"]
+
+
 @pytest.mark.parametrize("parameter, value", [
     ("confidence_min", "x"), ("confidence_max", "1e"), ("confidence_min", "nan"), ("confidence_max", "inf"),
     ("lifecycle", "retired"), ("tier", "gold"), ("ownership_status", "mine"),
-    ("team", "pay\x00ments"), ("language", "py\x00"), ("team", "t" * 101),
+    ("team", "pay\x00ments"), ("language", "py\x00"), ("team", "t" * 101), ("ordering", "secret_field"),
+    ("ordering", "owner__members"),
 ])
 def test_services_bad_values_are_400(viewer, services, parameter, value):
     bad(viewer.get("/api/v1/services/", {parameter: value}), parameter)

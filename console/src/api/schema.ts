@@ -305,6 +305,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/retry/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Scan again what this run's dead-lettered jobs covered (a new run, then reconcile). */
+        post: operations["runs_retry_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/dead-letters/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Jobs the watchdog gave up on (their worker died on every attempt) and nobody retried yet. */
+        get: operations["runs_dead_letters_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/": {
         parameters: {
             query?: never;
@@ -566,6 +600,31 @@ export interface components {
             readonly updated_at: string;
             readonly cloudformation_template_url: string | null;
         };
+        /** @description A job dead-lettered by the watchdog: its worker stopped reporting on every attempt. */
+        DeadLetter: {
+            /** Format: uuid */
+            readonly run: string;
+            /** Format: uuid */
+            readonly connection: string | null;
+            /** Format: uuid */
+            readonly id: string;
+            key: string;
+            scanner: string;
+            account?: string;
+            region?: string;
+            status?: components["schemas"]["StatusEnum"];
+            attempts?: number;
+            facts?: number;
+            links?: number;
+            api_calls?: number;
+            stats?: unknown;
+            failure?: unknown;
+            warnings?: unknown;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** Format: date-time */
+            finished_at?: string | null;
+        };
         DiscoverRequest: {
             /** @description Connection ids; all enabled connections when omitted. */
             connections?: string[];
@@ -755,6 +814,21 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Connection"][];
+        };
+        PaginatedDeadLetterList: {
+            /** @example 123 */
+            count: number;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=400&limit=100
+             */
+            next?: string | null;
+            /**
+             * Format: uri
+             * @example http://api.example.org/accounts/?offset=200&limit=100
+             */
+            previous?: string | null;
+            results: components["schemas"]["DeadLetter"][];
         };
         PaginatedDiscoveryEventList: {
             /** @example 123 */
@@ -1857,6 +1931,61 @@ export interface operations {
             };
         };
     };
+    runs_retry_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this run. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+            /** @description already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+        };
+    };
+    runs_dead_letters_list: {
+        parameters: {
+            query?: {
+                /** @description Number of results to return per page. */
+                limit?: number;
+                /** @description The initial index from which to return the results. */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedDeadLetterList"];
+                };
+            };
+        };
+    };
     services_list: {
         parameters: {
             query?: {
@@ -1876,6 +2005,25 @@ export interface operations {
                 limit?: number;
                 /** @description The initial index from which to return the results. */
                 offset?: number;
+                /** @description Ordering
+                 *
+                 *     * `name` - Name
+                 *     * `-name` - Name (descending)
+                 *     * `team` - Team
+                 *     * `-team` - Team (descending)
+                 *     * `status` - Status
+                 *     * `-status` - Status (descending)
+                 *     * `confidence` - Confidence
+                 *     * `-confidence` - Confidence (descending)
+                 *     * `lifecycle` - Lifecycle
+                 *     * `-lifecycle` - Lifecycle (descending)
+                 *     * `tier` - Tier
+                 *     * `-tier` - Tier (descending)
+                 *     * `repo` - Repo
+                 *     * `-repo` - Repo (descending)
+                 *     * `last_seen` - Last seen
+                 *     * `-last_seen` - Last seen (descending) */
+                ordering?: ("-confidence" | "-last_seen" | "-lifecycle" | "-name" | "-repo" | "-status" | "-team" | "-tier" | "confidence" | "last_seen" | "lifecycle" | "name" | "repo" | "status" | "team" | "tier")[];
                 /** @description * `owned` - Owned
                  *     * `ambiguous` - Ambiguous
                  *     * `unowned` - Unowned */

@@ -53,7 +53,8 @@ export function Palette({ onClose }: { onClose: () => void }) {
   const navigate = useNavigate();
   const [text, setText] = useState("");
   const [active, setActive] = useState(0);
-  const q = useDebounced(text.trim(), 120);
+  // a short debounce: bursts of keys coalesce, a single key renders at once (stale answers are cancelled)
+  const q = useDebounced(text.trim(), 25);
   const search = useQuery({
     queryKey: ["search", q],
     // the signal cancels a stale request when the query changes

@@ -20,7 +20,9 @@ function api(total = 3) {
     if (url.pathname === "/api/v1/services/") {
       const offset = Number(url.searchParams.get("offset") ?? 0), limit = Number(url.searchParams.get("limit") ?? 100);
       const n = Math.max(0, Math.min(limit, total - offset));
-      return { body: { count: total, next: null, previous: null, results: Array.from({ length: n }, (_, k) => service(offset + k)) } };
+      // the API sorts the whole catalog: ordering=-name serves the last names first
+      const at = (k: number) => (url.searchParams.get("ordering") === "-name" ? total - 1 - (offset + k) : offset + k);
+      return { body: { count: total, next: null, previous: null, results: Array.from({ length: n }, (_, k) => service(at(k))) } };
     }
     if (url.pathname === "/api/v1/services/search") return { body: { hits: [{ id: "s7", name: "svc-found", team_name: "Payments", team_slug: "payments", lifecycle: "production", tier: "standard", repo: "", language: "Go", owner_confidence: 1, _matchesPosition: {} }], teams: [], repositories: [] } };
     return undefined;
@@ -69,8 +71,8 @@ describe("Services catalog filters", () => {
     expect(fetchMock.mock.calls.some(([r]) => new URL((r as Request).url).pathname === "/api/v1/services/search")).toBe(true);
   });
 
-  it("sorts by a column (state in the URL) and renders only a window of 10,000 rows", async () => {
-    api(10_000);
+  it("sorts the whole catalog by a column (state in the URL, sorted by the API) and renders only a window of 10,000 rows", async () => {
+    const fetchMock = api(10_000);
     renderApp(<Services />, { at: "/services", path: "/services" });
     const table = await screen.findByRole("table", { name: "Services" });
     const rendered = within(table).getAllByRole("row").length;
@@ -81,7 +83,8 @@ describe("Services catalog filters", () => {
     await userEvent.click(screen.getByRole("button", { name: /^Name/ }));
     expect(screen.getByTestId("location")).toHaveTextContent("ordering=-name");
     expect(screen.getByRole("columnheader", { name: /Name/ })).toHaveAttribute("aria-sort", "descending");
-    expect(within(table).getAllByRole("link")[0]).toHaveTextContent("svc-00499");
+    expect(listCalls(fetchMock).at(-1)!.searchParams.get("ordering")).toBe("-name");
+    expect(await within(table).findByRole("link", { name: /svc-09999/ })).toBeInTheDocument(); // not page 1's last
     expect(screen.getByText("Page 1 of 20")).toBeInTheDocument();
   });
 

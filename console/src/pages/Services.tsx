@@ -3,6 +3,7 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { useMemo, useRef } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { api, must, strings } from "../api/client";
+import type { paths } from "../api/schema";
 import { Badge, Empty, ErrorState, Loading, Page, pct } from "../components/ui";
 import { LIFECYCLES, OWNERSHIP_STATUSES, TIERS } from "../lib/options";
 import { useTeams } from "../lib/teams";
@@ -32,6 +33,11 @@ const COLUMNS: { key: keyof Row; label: string; width: string }[] = [
   { key: "repo", label: "Repository", width: "minmax(10rem,1.5fr)" },
   { key: "language", label: "Language", width: "7rem" },
 ];
+type ServiceOrdering = NonNullable<NonNullable<paths["/api/v1/services/"]["get"]["parameters"]["query"]>["ordering"]>;
+// column -> the API's ?ordering= (catalog/api/filters.py); language is sorted within the page only
+const SERVER_ORDER: Record<string, string> = Object.fromEntries(
+  ["name", "team", "status", "confidence", "lifecycle", "tier", "repo"].flatMap((k) => [[k, k], [`-${k}`, `-${k}`]]),
+);
 const DEFAULT_COLUMNS = ["name", "team", "status", "confidence", "lifecycle", "tier", "repo"];
 const FILTERS = ["team", "lifecycle", "tier", "ownership_status"] as const;
 
@@ -53,7 +59,7 @@ export default function Services() {
   }
 
   const list = useQuery({
-    queryKey: ["services", { q, page, ...filters }],
+    queryKey: ["services", { q, page, ordering, ...filters }],
     placeholderData: keepPreviousData,
     queryFn: async ({ signal }): Promise<{ count: number; rows: Row[] }> => {
       if (q) {
@@ -67,6 +73,7 @@ export default function Services() {
       }
       const data = await must(api.GET("/api/v1/services/", { signal, params: { query: {
         limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE,
+        ...(SERVER_ORDER[ordering] && { ordering: [SERVER_ORDER[ordering]] as ServiceOrdering }),
         ...(filters.team && { team: filters.team }),
         ...(filters.lifecycle && { lifecycle: filters.lifecycle as (typeof LIFECYCLES)[number] }),
         ...(filters.tier && { tier: filters.tier as (typeof TIERS)[number] }),
@@ -80,7 +87,8 @@ export default function Services() {
 
   const rows = useMemo(() => {
     const all = list.data?.rows ?? [];
-    if (!ordering) return all;
+    // the whole catalog is sorted by the API; search results (and the language column) only within the page
+    if (!ordering || (!q && SERVER_ORDER[ordering])) return all;
     const desc = ordering.startsWith("-");
     const key = ordering.replace(/^-/, "") as keyof Row;
     return [...all].sort((a, b) => {
@@ -88,7 +96,7 @@ export default function Services() {
       const cmp = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
       return desc ? -cmp : cmp;
     });
-  }, [list.data, ordering]);
+  }, [list.data, ordering, q]);
 
   const visible = COLUMNS.filter((c) => columns.includes(c.key));
   const template = visible.map((c) => c.width).join(" ");
@@ -204,7 +212,7 @@ export default function Services() {
           <button type="button" className="btn-secondary" disabled={page >= pages} onClick={() => update({ page: String(page + 1) }, true)}>Next</button>
         </nav>
       )}
-      {ordering && <p className="mt-2 text-xs text-slate-600">Sorted within this page.</p>}
+      {ordering && (q || !SERVER_ORDER[ordering]) && <p className="mt-2 text-xs text-slate-600">Sorted within this page.</p>}
     </Page>
   );
 }
