@@ -5,6 +5,10 @@ run going; the steps after it (ownership inference, indexing: chained by ``catal
 run next, and ``finish_run`` closes the run with its final status and counts once they are done.
 ``fail_run`` closes it as failed, whichever step failed. The run record and its audit events are the
 run engine's (``discovery.runs``).
+
+One reconcile at a time per tenant: ``reconcile_run`` holds the tenant's reconcile lock (``catalog.locks``)
+from reading the facts to committing the catalog, and starts the run only once it has it; a second one
+waits for it (``ReconcileBusy`` past ``LOCK_WAIT_SECONDS``: the task queues the run again).
 """
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from catalog.choices import OwnershipStatus
-from catalog import staleness, sync
+from catalog import locks, staleness, sync
 from catalog.models import Service
 from catalog.reconcile import FactView, LinkView, reconcile
 from discovery import runs as run_engine
@@ -55,14 +59,28 @@ def load_inputs(workspace_id=None) -> tuple[list[FactView], list[LinkView]]:
     return facts, links
 
 
-def reconcile_run(run: Run) -> bool:
+LOCK_WAIT_SECONDS = 60.0  # how long a reconcile waits for another of its tenant before it is queued again
+
+
+def reconcile_run(run: Run, *, lock_wait_seconds: float | None = None) -> bool:
     """Rebuild the catalog from current facts for ``run``; what changed goes into the run's stats.
 
     True when the catalog was rebuilt and the steps after reconcile should run; False when the run is
-    over (it failed here, and says why, or it was no longer active)."""
+    over (it failed here, and says why, or it was no longer active). Raises ``locks.ReconcileBusy`` when
+    another reconcile of the tenant held the lock for longer than ``lock_wait_seconds`` (default
+    ``LOCK_WAIT_SECONDS``; the run stays queued)."""
     run.refresh_from_db()
     if run.status not in ACTIVE_STATUSES:
         return False
+    wait = LOCK_WAIT_SECONDS if lock_wait_seconds is None else lock_wait_seconds
+    with locks.reconcile_lock(wait_seconds=wait) as waited:
+        run.refresh_from_db()  # it may have been cancelled while it waited
+        if run.status not in ACTIVE_STATUSES:
+            return False
+        return _reconcile_locked(run, waited)
+
+
+def _reconcile_locked(run: Run, waited: float) -> bool:
     run_engine.mark_started(run)
     started = time.monotonic()
     try:
@@ -73,7 +91,9 @@ def reconcile_run(run: Run) -> bool:
         facts, links = load_inputs()
         t_load = time.monotonic()
         sync.sync_teams(facts, links)
-        # Corrections are kept when the result is persisted (Service.locked_fields), not inside reconcile.
+        # Corrections are kept when the result is persisted (Service.locked_fields), not inside reconcile;
+        # apply() re-reads the services it writes with every other writer held off (sync.current_services),
+        # so a correction saved since existing_inputs() read them is kept too.
         result = reconcile(facts, links, existing=sync.existing_inputs())
         t_reconcile = time.monotonic()
         with transaction.atomic():
@@ -88,6 +108,7 @@ def reconcile_run(run: Run) -> bool:
         return False
     stats.update({
         "facts": len(facts), "links": len(links),
+        "lock_wait_seconds": round(waited, 3),
         "load_seconds": round(t_load - started, 3),
         "reconcile_seconds": round(t_reconcile - t_load, 3),
         "persist_seconds": round(t_persist - t_reconcile, 3),
@@ -125,6 +146,22 @@ STEP_FAILURES = {
         "The catalog is up to date but search may not show the changes yet. Run `manage.py reindex <tenant>` "
         "or discovery again; if it fails again, check the search backend and the worker logs."),
 }
+
+
+def busy_failure(attempts: int) -> dict:
+    """The run failure when another reconcile of the tenant kept the lock through every attempt."""
+    return {"reason_code": "reconcile_busy", "item": "reconcile",
+            "message": f"another reconcile of this tenant held the catalog through {attempts} attempts",
+            "remediation": "Check the catalog workers for a reconcile that does not finish (.run/log/worker.log), "
+                           "then run discovery again."}
+
+
+def requeue_failure(exc: BaseException) -> dict:
+    """The run failure when a reconcile that had to wait could not be queued again."""
+    return {"reason_code": "queue_unavailable", "item": "reconcile",
+            "message": sanitize_message(f"{type(exc).__name__}: {exc}"),
+            "remediation": "The catalog was not changed. Check the broker (Redis) and the workers, then run "
+                           "discovery again."}
 
 
 def step_failure(task_name: str, exc: BaseException) -> dict:

@@ -4,11 +4,15 @@ A draft is the entry reconcile matched it to (``draft.existing_id``: catalog.ide
 whose fingerprint changed are rewritten, and corrections (Service.locked_fields) always win over what
 discovery found. The owner is not written here: ownership infers it in the next step of the discovery,
 from what ``apply`` hands over through ``owners_to_infer``.
+
+Corrections saved while a reconcile runs are kept: ``apply`` reads the services it writes only once it
+holds off every other writer of services (``current_services``), and they wait for its transaction to end.
 """
 from __future__ import annotations
 
 from collections import defaultdict
 
+from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -66,10 +70,27 @@ def _unique_name(name: str, service_id, taken: dict[str, object]) -> str:
     return candidate
 
 
+def current_services() -> dict:
+    """Every service as it is now, and nobody else writes one until the caller's transaction ends.
+
+    ``LOCK TABLE ... IN EXCLUSIVE MODE`` lets readers (the API, search) go on and makes every writer of a
+    service (a correction's ``select_for_update``, ownership inference, another UPDATE) wait; one that
+    committed before it is seen by the read that follows. A row-by-row ``select_for_update`` instead could
+    deadlock with a correction, which locks its service and then the similar services it propagates to."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {connection.ops.quote_name(Service._meta.db_table)} IN EXCLUSIVE MODE")
+    return {s.pk: s for s in Service.objects.all()}
+
+
+@transaction.atomic
 def apply(result, *, run) -> dict:
-    """Write drafts onto services. Returns stats and the ids of services no draft claimed (unseen_ids)."""
+    """Write drafts onto services. Returns stats and the ids of services no draft claimed (unseen_ids).
+
+    Runs in a transaction (the caller's, when it has one): the services it rewrites are read under the
+    lock of ``current_services``, so what a correction locked meanwhile (``locked_fields``), and the owner
+    it set, are what is written back."""
     now = timezone.now()
-    services = {s.pk: s for s in Service.objects.all()}
+    services = current_services()
     drafts = list(result.services)
     mapping = {d.key: d.existing_id for d in drafts if d.existing_id is not None}
     taken = {s.name: s.pk for s in services.values()}
