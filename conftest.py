@@ -7,13 +7,33 @@ TEST_TENANTS = ("alpha", "beta")
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
     from portal.tenancy import create_tenant, ensure_public_tenant
 
+    created = None
     with django_db_blocker.unblock():
+        # pytest-django sets up only the databases its collected tests ask for by marker or fixture; a session of
+        # end-to-end tests (which reach the database through their own processes) asks for none.
+        if connection.settings_dict["NAME"] != connection.settings_dict["TEST"]["NAME"]:
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         ensure_public_tenant()
         for name in TEST_TENANTS:
             create_tenant(name)
     yield
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_for_end_to_end(request):
+    """pytest-django creates the test database only for a session with a test that asks for it; end-to-end tests
+    reach it through their own processes, so a session of them alone would otherwise run against the
+    development database. Set it up before any of their fixtures reads the database's name."""
+    if any(item.get_closest_marker("e2e") for item in request.session.items):
+        request.getfixturevalue("django_db_setup")
 
 
 @pytest.fixture
