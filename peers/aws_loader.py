@@ -26,15 +26,30 @@ come API integrations (one OpenAPI import per API; per Lambda a ``{proxy+}`` pat
 ``/<function>/{proxy+}`` when the API fronts several, with an ANY method and an AWS_PROXY
 integration: REST APIs get the ``arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<function
 ARN>/invocations`` URI, HTTP APIs the function ARN itself), SQS event source mappings and CloudWatch
-alarms (state set with ``set_alarm_state``). Work runs in phases, each fanned out over a thread pool;
+alarms (state set with ``set_alarm_state``).
+
+What a deployed account also has, the loader creates too (``runtime_tasks``): an API with integrations
+is deployed (REST: a deployment and the ``prod`` stage; HTTP: the auto-deployed ``$default`` stage) and
+each integrated Lambda's resource policy lets ``apigateway.amazonaws.com`` invoke it from that API
+(``lambda:AddPermission``, as SAM and the console do); each ECR repository holds an image (a minimal
+Docker v2 manifest) for every tag the region's ECS task definitions pull from it, else ``latest``; each
+ECS cluster gets EC2 container instances (ECS-optimized AMI, ~12 tasks each) and each service runs
+``desired_count`` tasks on them (group ``service:<name>``, started by the service's deployment id) and
+reports them as running. moto advances an ECS task's status each time it is described (RUNNING, then
+DEACTIVATING ... STOPPED), so the loader sets the server's ``ecs::task`` state transition to manual
+(tasks stay RUNNING); that setting is server-wide and survives ``/moto-api/reset``.
+
+Work runs in phases, each fanned out over a thread pool;
 ``peers.moto_server`` serves one request at a time, so the pool only overlaps client and server work.
 Load into empty accounts (a fresh or reset server): existing resources make the create calls fail.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import io
 import json
+import math
 import re
 import threading
 import time
@@ -47,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import requests
 from botocore.config import Config
 
 from peers.scenario import load_scenario, parse_ref
@@ -78,7 +94,12 @@ ALARM_METRICS = {
     None: ("Custom/Scenario", "Errors", "Sum", 1.0),
 }
 LOGICAL_SUFFIX = {"ecs": "Service", "lambda": "Function", "rds": "Database", "sqs": "Queue", "api": "Api"}
-SERVICES = ("cloudformation", "ecs", "ecr", "lambda", "apigateway", "apigatewayv2", "rds", "sqs", "cloudwatch")
+SERVICES = ("cloudformation", "ecs", "ecr", "lambda", "apigateway", "apigatewayv2", "rds", "sqs", "cloudwatch", "ec2")
+REST_STAGE = "prod"  # the stage REST APIs with integrations are deployed to (HTTP APIs: "$default")
+ECS_AMI = "ami-0d75e18107f482a72"  # amzn2-ami-ecs-kernel-5.10-hvm in moto's catalog; moto accepts any id
+TASKS_PER_INSTANCE = 12  # a moto container instance has 4096 CPU units and 7482 MiB; tasks take 256/512
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+ECR_IMAGE = re.compile(r"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com/([^:@]+):([\w][\w.-]{0,127})$")
 
 
 @dataclass
@@ -169,12 +190,32 @@ def load_aws(scenario: dict[str, Any], endpoint_url: str, *, external_id: str = 
         _run(pool, [task for r in regions for task in r.base_tasks()])
         _run(pool, [task for r in regions for task in r.stack_and_service_tasks()])
         _run(pool, [task for r in regions for task in r.wiring_tasks()])
+        if any(r.declared["ecs"] for r in regions):
+            keep_ecs_tasks_running(endpoint_url)
+        _run(pool, [task for r in regions for task in r.runtime_tasks()])
     for region in regions:
         report.arns.update(region.resource_arns())
     for account in report.accounts.values():
         account.warnings.sort()  # threads add them in any order
     report.seconds = time.monotonic() - started
     return report
+
+
+def keep_ecs_tasks_running(endpoint_url: str) -> None:
+    """moto moves an ECS task a status further each time it is described; keep them RUNNING (server-wide)."""
+    requests.post(f"{endpoint_url.rstrip('/')}/moto-api/state-manager/set-transition", timeout=30, data=json.dumps(
+        {"model_name": "ecs::task", "transition": {"progression": "manual", "times": 2**62}})).raise_for_status()
+
+
+def image_manifest(repository: str, tag: str) -> str:
+    """A minimal Docker v2 manifest (one layer), distinct per repository and tag, as ``docker push`` uploads."""
+    def blob(kind: str) -> str:
+        return "sha256:" + hashlib.sha256(f"{kind}:{repository}:{tag}".encode()).hexdigest()
+    return json.dumps({"schemaVersion": 2, "mediaType": DOCKER_MANIFEST,
+                       "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 1469,
+                                  "digest": blob("config")},
+                       "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                                   "size": 31457280, "digest": blob("layer")}]})
 
 
 def _run(pool: ThreadPoolExecutor, tasks: list[Callable[[], None]]) -> None:
@@ -364,18 +405,19 @@ class _Region:
         tasks += [lambda n=n, a=a: self._api(n, a) for n, a in self._standalone("api")]
         return tasks
 
-    def _ecr_names(self) -> list[str]:
+    def _ecr_names(self, warn: bool = True) -> list[str]:
         """Repository names AWS accepts: lower-cased when that is all they lack, else skipped."""
         names: dict[str, str] = {}
+        say = self._warn if warn else (lambda message: None)
         for name in self.spec.get("ecr_repositories", []):
             repo = name if ECR_NAME.match(name) else name.lower()
             if not ECR_NAME.match(repo):
-                self._warn(f"ECR repository name {name!r} is invalid on AWS; skipped")
+                say(f"ECR repository name {name!r} is invalid on AWS; skipped")
             elif repo in names:
-                self._warn(f"ECR repository {name!r} is declared twice (as {names[repo]!r}); created once")
+                say(f"ECR repository {name!r} is declared twice (as {names[repo]!r}); created once")
             else:
                 if repo != name:
-                    self._warn(f"ECR repository name {name!r} is invalid on AWS; created as {repo!r}")
+                    say(f"ECR repository name {name!r} is invalid on AWS; created as {repo!r}")
                 names[repo] = name
         return list(names)
 
@@ -567,6 +609,88 @@ class _Region:
             Dimensions=dimensions)
         cw.set_alarm_state(AlarmName=alarm["name"], StateValue=alarm["state"], StateReason="Set by the scenario")
         self.report.count("alarms")
+
+    # -- phase 5: what running accounts have: API stages and invoke permissions, images, tasks ---------
+    def runtime_tasks(self) -> list[Callable[[], None]]:
+        tasks: list[Callable[[], None]] = [lambda n=n, a=a: self._deploy_api(n, a)
+                                           for n, a in self.declared["api"].items() if self._integrated(a)]
+        tasks += [lambda n=n, t=t: self._ecr_images(n, t) for n, t in self._ecr_image_tags().items()]
+        tasks += [lambda c=c: self._run_cluster_tasks(c["name"]) for c in self.spec.get("ecs_clusters", [])
+                  if any(s["desired_count"] > 0 for s in c["services"])]
+        return tasks
+
+    def _integrated(self, api: dict[str, Any]) -> list[str]:
+        return list(dict.fromkeys(fn for fn in api["integrations"] if fn in self.declared["lambda"]))
+
+    def _deploy_api(self, api_name: str, api: dict[str, Any]) -> None:
+        """Deploy the API (AWS refuses to deploy one without methods) and let it invoke its Lambdas."""
+        api_id = self.api_ids[api_name]
+        if api["type"] == "HTTP":
+            self.c["apigatewayv2"].create_stage(ApiId=api_id, StageName="$default", AutoDeploy=True)
+        else:
+            apigw = self.c["apigateway"]
+            deployment = apigw.create_deployment(restApiId=api_id, description="Deployed by the scenario")
+            apigw.create_stage(restApiId=api_id, stageName=REST_STAGE, deploymentId=deployment["id"])
+            self.report.count("api_deployments")
+        self.report.count("api_stages")
+        functions = self._integrated(api)
+        for fn in functions:
+            path = "*" if len(functions) == 1 else f"{fn}/*"
+            self.c["lambda"].add_permission(
+                FunctionName=fn, StatementId=f"apigateway-{api_id}-invoke", Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com", SourceAccount=self.acct,
+                SourceArn=f"arn:aws:execute-api:{self.name}:{self.acct}:{api_id}/*/*/{path}")
+        self.report.count("lambda_permissions", len(functions))
+
+    def _ecr_image_tags(self) -> dict[str, list[str]]:
+        """Repository -> the tags this region's ECS services pull from it (``latest`` when none do)."""
+        tags: dict[str, list[str]] = {name: [] for name in self._ecr_names(warn=False)}
+        for svc in self.declared["ecs"].values():
+            match = ECR_IMAGE.match(svc.get("image") or "")
+            repo = match and next((r for r in (match.group(3), match.group(3).lower()) if r in tags), None)
+            if repo and match.group(1, 2) == (self.acct, self.name):  # a name the loader lower-cased: its image too
+                tags[repo].append(match.group(4))
+        return {name: sorted(set(t)) or ["latest"] for name, t in tags.items()}
+
+    def _ecr_images(self, repository: str, tags: list[str]) -> None:
+        for tag in tags:
+            self.c["ecr"].put_image(repositoryName=repository, imageTag=tag, imageManifestMediaType=DOCKER_MANIFEST,
+                                    imageManifest=image_manifest(repository, tag))
+        self.report.count("ecr_images", len(tags))
+
+    def _run_cluster_tasks(self, cluster: str) -> None:
+        """Container instances for the cluster, then each service's tasks spread over them (one call per round,
+        each instance at most once a call, as ``StartTask`` wants), then the service's running count."""
+        ecs = self.c["ecs"]
+        services = [(k, s) for k, s in self.declared["ecs"].items() if s["cluster"] == cluster and s["desired_count"]]
+        total = sum(s["desired_count"] for _, s in services)
+        count = math.ceil(total / TASKS_PER_INSTANCE)
+        reservation = self.c["ec2"].run_instances(ImageId=ECS_AMI, InstanceType="m5.xlarge", MinCount=count,
+                                                  MaxCount=count)
+        instances = []
+        for instance in reservation["Instances"]:
+            document = {"instanceId": instance["InstanceId"], "region": self.name, "accountId": self.acct,
+                        "imageId": ECS_AMI, "instanceType": "m5.xlarge"}
+            instances.append(ecs.register_container_instance(
+                cluster=cluster, instanceIdentityDocument=json.dumps(document))["containerInstance"][
+                "containerInstanceArn"])
+        self.report.count("ec2_instances", count)
+        self.report.count("container_instances", count)
+        slot = 0
+        for key, svc in services:
+            service = ecs.describe_services(cluster=cluster, services=[svc["name"]])["services"][0]
+            deployment = next((d["id"] for d in service.get("deployments", []) if d.get("status") == "PRIMARY"), "")
+            left = svc["desired_count"]
+            while left:
+                batch = min(left, len(instances), 10)
+                targets = [instances[(slot + i) % len(instances)] for i in range(batch)]
+                slot = (slot + batch) % len(instances)
+                ecs.start_task(cluster=cluster, taskDefinition=self.task_definitions[key], containerInstances=targets,
+                               group=f"service:{svc['name']}", startedBy=deployment)
+                left -= batch
+            # moto counts a service's tasks apart from the tasks themselves: this sets running = desired
+            ecs.update_service(cluster=cluster, service=svc["name"], desiredCount=svc["desired_count"])
+            self.report.count("ecs_tasks", svc["desired_count"])
 
     def _dimensions(self, kind: str, name: str) -> list[dict[str, str]]:
         if kind == "ecs":

@@ -15,7 +15,7 @@ import boto3
 import pytest
 import requests
 
-from peers.aws_loader import DISCOVERY_ROLE, account_credentials, load_aws
+from peers.aws_loader import DISCOVERY_ROLE, REST_STAGE, TASKS_PER_INSTANCE, account_credentials, load_aws
 from peers.moto_server import reset
 from peers.scenario import load_scenario, parse_ref
 
@@ -105,6 +105,10 @@ def tagging_api(client: Any, account: str) -> dict[str, dict[str, str]]:
             for page in pages for m in page["ResourceTagMappingList"]}
 
 
+def ecs_instances(region: dict[str, Any]) -> int:
+    return sum(-(-sum(s["desired_count"] for s in c["services"]) // TASKS_PER_INSTANCE) for c in region["ecs_clusters"])
+
+
 def test_report_roles_counts_and_warnings(loaded: tuple[dict[str, Any], Any], client: Any) -> None:
     scenario, report = loaded
     assert report.warnings == []
@@ -126,6 +130,13 @@ def test_report_roles_counts_and_warnings(loaded: tuple[dict[str, Any], Any], cl
             "rds_instances": len(region["rds_instances"]), "sqs_queues": len(region["sqs_queues"]),
             "ecr_repositories": len(region["ecr_repositories"]), "alarms": len(region["alarms"]),
             "event_source_mappings": sum(1 for f in region["lambdas"] if f["sqs_trigger"]),
+            # what running accounts have besides (see test_deployed_account_has_stages_permissions_images_tasks)
+            "api_stages": sum(1 for a in region["apis"] if a["integrations"]),
+            "api_deployments": sum(1 for a in region["apis"] if a["integrations"] and a["type"] == "REST"),
+            "lambda_permissions": sum(len(a["integrations"]) for a in region["apis"]),
+            "ecr_images": len(region["ecr_repositories"]),  # sample-messy's services pull one tag per repository
+            "ecs_tasks": sum(s["desired_count"] for s in declared(region, "ecs").values()),
+            "container_instances": ecs_instances(region), "ec2_instances": ecs_instances(region),
         })
         # sample-messy's only flaw: an ECR repository name with capitals, which AWS refuses
         assert acct.warnings == ["us-east-1: ECR repository name 'TicketConsumer' is invalid on AWS; "
@@ -270,6 +281,55 @@ def test_api_integrations_point_at_the_lambdas(loaded: tuple[dict[str, Any], Any
                 assert uris == {f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{a}/invocations"
                                 for a in fn_arns}
                 assert all(p.endswith("/{proxy+}") for p in paths) and len(paths) == len(fn_arns)
+
+
+def test_deployed_account_has_stages_permissions_images_tasks(loaded: tuple[dict[str, Any], Any],
+                                                               client: Any) -> None:
+    """What real accounts have and Roster does not read: API stages, Lambda invoke permissions, images, tasks."""
+    scenario, _ = loaded
+    for account, region in regions(scenario):
+        apis, lam = api_ids(client, account), client(account, "lambda")
+        permitted: dict[str, set[str]] = {}
+        for api in region["apis"]:
+            api_type, api_id = apis[api["name"]]
+            if api_type == "REST":
+                stages = client(account, "apigateway").get_stages(restApiId=api_id)["item"]
+                deployments = client(account, "apigateway").get_deployments(restApiId=api_id)["items"]
+                assert [s["stageName"] for s in stages] == ([REST_STAGE] if api["integrations"] else [])
+                assert [s["deploymentId"] for s in stages] == [d["id"] for d in deployments]
+            else:
+                stages = client(account, "apigatewayv2").get_stages(ApiId=api_id)["Items"]
+                assert [(s["StageName"], s["AutoDeploy"]) for s in stages] == (
+                    [("$default", True)] if api["integrations"] else [])
+            for fn in api["integrations"]:
+                permitted.setdefault(fn, set()).add(api_id)
+        for fn, api_set in permitted.items():
+            statements = json.loads(lam.get_policy(FunctionName=fn)["Policy"])["Statement"]
+            assert {s["Principal"]["Service"] for s in statements} == {"apigateway.amazonaws.com"}
+            assert {s["Action"] for s in statements} == {"lambda:InvokeFunction"}
+            assert {s["Condition"]["ArnLike"]["AWS:SourceArn"].split(":")[5].split("/")[0] for s in statements} == api_set
+        ecr = client(account, "ecr")
+        pulled = {s["image"].rsplit("/", 1)[1].lower() for s in declared(region, "ecs").values()
+                  if s["image"] and f"{account}.dkr.ecr.us-east-1" in s["image"]}
+        pushed = {f"{r.lower()}:{tag}" for r in region["ecr_repositories"]
+                  for image in ecr.describe_images(repositoryName=r.lower())["imageDetails"] for tag in image["imageTags"]}
+        assert pulled <= pushed and len(pushed) == len(region["ecr_repositories"])
+        ecs = client(account, "ecs")
+        for cluster in region["ecs_clusters"]:
+            instances = ecs.list_container_instances(cluster=cluster["name"])["containerInstanceArns"]
+            assert len(instances) == -(-sum(s["desired_count"] for s in cluster["services"]) // TASKS_PER_INSTANCE)
+            services = {s["serviceName"]: s for s in ecs.describe_services(
+                cluster=cluster["name"], services=[s["name"] for s in cluster["services"]])["services"]}
+            for svc in cluster["services"]:
+                found = services[svc["name"]]
+                assert (found["runningCount"], found["pendingCount"]) == (svc["desired_count"], 0)
+                # moto's ListTasks ignores serviceName: tasks are found by their deployment (startedBy)
+                deployment = found["deployments"][0]["id"]
+                arns = ecs.list_tasks(cluster=cluster["name"], startedBy=deployment)["taskArns"]
+                tasks = ecs.describe_tasks(cluster=cluster["name"], tasks=arns)["tasks"] if arns else []
+                assert [(t["group"], t["lastStatus"], t["taskDefinitionArn"]) for t in tasks] == [
+                    (f"service:{svc['name']}", "RUNNING", found["taskDefinition"])] * svc["desired_count"]
+                assert {t["containerInstanceArn"] for t in tasks} <= set(instances)
 
 
 def test_event_source_mappings_connect_queues_to_lambdas(loaded: tuple[dict[str, Any], Any], client: Any) -> None:
