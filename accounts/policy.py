@@ -22,6 +22,7 @@ API = {
     "discovery-event-detail": {"GET": VIEWER},
     "resource-service": {"GET": VIEWER},
     "ownership-coverage": {"GET": VIEWER},  # the console's director view (catalog/api/dashboard.py)
+    "accuracy-trend": {"GET": VIEWER},  # the director view's accuracy trend (ownership/accuracy_trend.py)
     # discovery: runs and facts are read by everyone; discovering and run control are editors';
     # connections (config, secrets, the role template) are admins', editors see them to discover
     "run-list": {"GET": VIEWER},

@@ -1,8 +1,12 @@
 """Include under /api/v1/ before the catalog's URLs: the services resource, with corrections."""
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from ownership.api.views import CorrectableServiceViewSet
+from ownership.api.views import AccuracyTrendView, CorrectableServiceViewSet
 
 router = SimpleRouter()
 router.register("services", CorrectableServiceViewSet, basename="service")
-urlpatterns = router.urls
+urlpatterns = [
+    path("dashboard/accuracy-trend/", AccuracyTrendView.as_view(), name="accuracy-trend"),
+    *router.urls,
+]

@@ -1,12 +1,15 @@
 """Corrections through the API: PATCH on a service. The catalog's read-only ServiceViewSet, with the write
 that belongs to ownership (stored corrections, applied at once, never overwritten by discovery)."""
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from catalog.api.serializers import ServiceDetailSerializer
 from catalog.api.views import ServiceViewSet
 from catalog.models import Service, Team
+from ownership import accuracy_trend
 from ownership.api.serializers import CorrectionRequestSerializer
 from ownership.corrections import CorrectionError, correct
 
@@ -48,3 +51,34 @@ class CorrectableServiceViewSet(ServiceViewSet):
                                 "propagated": r["propagated"]} for r in results]
         body["improved_similar_services"] = sum(r["propagated"] for r in results)
         return Response(body)
+
+
+WEEK = inline_serializer("AccuracyWeek", fields={
+    "week": serializers.DateField(help_text="Monday of the week services were first discovered"),
+    "discovered": serializers.IntegerField(), "corrected": serializers.IntegerField(),
+    "accuracy": serializers.FloatField(allow_null=True, help_text="null: nothing discovered that week"),
+    "open": serializers.BooleanField(help_text="younger than the 7-day window: can still go down"),
+})
+SOURCE = inline_serializer("AccuracySource", fields={
+    "source": serializers.CharField(), "discovered": serializers.IntegerField(),
+    "corrected": serializers.IntegerField(), "accuracy": serializers.FloatField(allow_null=True),
+})
+TREND = inline_serializer("AccuracyTrend", fields={
+    "window_days": serializers.IntegerField(), "weeks": serializers.ListField(child=WEEK),
+    "sources": serializers.ListField(child=SOURCE),
+})
+
+
+class AccuracyTrendView(APIView):
+    """Share of services not corrected within 7 days of their discovery, by week and by discovering source."""
+
+    @extend_schema(responses={200: TREND},
+                   parameters=[OpenApiParameter("weeks", int, description="how many weeks back (1-52, default 12)")])
+    def get(self, request):
+        try:
+            weeks = int(request.query_params.get("weeks", 12))
+        except ValueError:
+            weeks = 0
+        if not 1 <= weeks <= 52:
+            return Response({"weeks": ["a whole number from 1 to 52"]}, status=400)
+        return Response(accuracy_trend.trend(weeks))

@@ -426,6 +426,7 @@ def serious_violations(page) -> list[str]:
 
 PAGES = {
     "home": "/",
+    "overview": "/?view=director",  # coverage by team and the accuracy trend
     "services": "/services",
     "service": None,  # a discovered service's page
     "teams": "/teams",
@@ -441,6 +442,9 @@ def test_axe_finds_no_serious_or_critical_violation(name, signed_in, company, sc
     page = signed_in("admin", next_path=path)
     page.wait_for_url(re.compile(re.escape(path) + "$"))
     expect(page.get_by_role("heading", level=1)).to_be_visible()
+    if name == "overview":
+        expect(page.get_by_role("heading", name="Accuracy trend")).to_be_visible()
+        expect(page.get_by_role("list", name="Accuracy by week").get_by_role("listitem")).to_have_count(12)
     page.wait_for_load_state("networkidle")
     expect(page.get_by_text(re.compile(r"^Loading", re.I))).to_have_count(0, timeout=20_000)
     if name == "palette":

@@ -6,6 +6,46 @@ import { recentItems } from "../lib/recent";
 import { useMe } from "../lib/session";
 import { useTeams } from "../lib/teams";
 
+/** The architecture's production measure: services not corrected within 7 days of discovery, by week and source. */
+function AccuracyTrend() {
+  const trend = useQuery({
+    queryKey: ["accuracy-trend"],
+    queryFn: ({ signal }) => must(api.GET("/api/v1/dashboard/accuracy-trend/", { signal, params: { query: { weeks: 12 } } })),
+  });
+  return (
+    <Card title="Accuracy trend" id="accuracy-title">
+      {trend.isPending ? <Loading label="Loading the accuracy trend…" /> : trend.isError ? <ErrorState error={trend.error} retry={() => trend.refetch()} /> : (
+        <div className="grid gap-6 lg:grid-cols-3">
+          <div className="lg:col-span-2">
+            <p className="mb-3 text-sm text-slate-600">Share of the services discovered each week that nobody corrected within {trend.data.window_days} days (a lower bound: a wrong entry nobody corrects counts as right).</p>
+            <ol className="flex h-32 items-end gap-1" aria-label="Accuracy by week">
+              {trend.data.weeks.map((w) => (
+                <li key={w.week} className="flex h-full flex-1 flex-col justify-end" title={`${w.week}: ${w.discovered} discovered, ${w.corrected} corrected`}>
+                  <span className="sr-only">Week of {w.week}: {w.accuracy === null ? "nothing discovered" : `${pct(w.accuracy)} of ${w.discovered}${w.open ? " (still open)" : ""}`}</span>
+                  <div aria-hidden className={`rounded-t ${w.open ? "bg-indigo-300" : "bg-indigo-600"}`} style={{ height: `${w.accuracy === null ? 0 : Math.max(2, w.accuracy * 100)}%` }} />
+                </li>
+              ))}
+            </ol>
+            <p className="mt-1 flex justify-between text-xs text-slate-600" aria-hidden><span>{trend.data.weeks[0]?.week}</span><span>this week</span></p>
+          </div>
+          <table className="text-left text-sm">
+            <caption className="mb-2 text-left text-xs uppercase tracking-wide text-slate-600">By discovering source</caption>
+            <thead className="sr-only"><tr><th scope="col">Source</th><th scope="col">Services</th><th scope="col">Accuracy</th></tr></thead>
+            <tbody>
+              {trend.data.sources.length === 0 ? <tr><td className="py-1 text-slate-600">Nothing discovered in these weeks.</td></tr> : trend.data.sources.slice(0, 8).map((s) => (
+                <tr key={s.source} className="border-t border-slate-100">
+                  <td className="py-1">{s.source.replace(/_/g, " ")}</td><td className="text-slate-600">{s.discovered}</td>
+                  <td className="text-right font-medium">{s.accuracy === null ? "—" : pct(s.accuracy)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
+  );
+}
+
 function Coverage() {
   const coverage = useQuery({
     queryKey: ["coverage"],
@@ -28,6 +68,7 @@ function Coverage() {
           </Link>
         ))}
       </section>
+      <AccuracyTrend />
       <Card title="Services by team" id="by-team-title">
         <table className="w-full text-left text-sm">
           <thead className="text-xs uppercase tracking-wide text-slate-600">
