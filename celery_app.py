@@ -20,7 +20,7 @@ app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit"])
 
 # Beat: the watchdog runs in every tenant schema (tenant-schemas-celery's scheduler fans it out).
 app.conf.beat_schedule = {
-    "discovery-watchdog": {"task": "discovery.watchdog", "schedule": 60.0, "options": {"queue": "discovery"}},
+    "discovery-watchdog": {"task": "discovery.watchdog", "schedule": 30.0, "options": {"queue": "discovery"}},
 }
 
 # Logs: mask credential-shaped text in every record this process logs (web, worker, beat, commands) and in

@@ -28,6 +28,7 @@ API = {
     "run-list": {"GET": VIEWER},
     "run-detail": {"GET": VIEWER},
     "run-cancel": {"POST": EDITOR},
+    "run-dead-letters": {"GET": VIEWER}, "run-retry": {"POST": EDITOR},  # jobs the watchdog gave up on
     "fact-list": {"GET": VIEWER},
     "fact-detail": {"GET": VIEWER},
     "discovery-run": {"POST": EDITOR},
@@ -63,6 +64,7 @@ ADMIN_SITE = {
     "ownership.view_correction": VIEWER,
     "discovery.view_run": VIEWER,
     "discovery.cancel_run": EDITOR,
+    "discovery.retry_run": EDITOR,  # retry dead-lettered jobs
     "discovery.view_fact": VIEWER,
     "discovery.view_factlink": VIEWER,
     "discovery.view_connection": EDITOR,

@@ -153,19 +153,34 @@ class ConnectionAdmin(admin.ModelAdmin):
 
 class JobInline(admin.TabularInline):
     model = Job
-    fields = ("key", "status", "attempts", "facts", "api_calls", "failure", "finished_at")
+    fields = ("key", "status", "attempts", "facts", "api_calls", "failure", "heartbeat_at", "finished_at")
     readonly_fields = fields
     extra = 0
     max_num = 0
 
 
+class DeadLetterFilter(admin.SimpleListFilter):
+    """Runs with jobs the watchdog gave up on (their worker died on every attempt), not retried yet."""
+
+    title = "dead letters"
+    parameter_name = "dead_letters"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "has dead-lettered jobs")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(pk__in=runs.dead_letters().values("run_id"))
+        return queryset
+
+
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "connection", "status", "trigger", "succeeded", "failed", "total")
-    list_filter = ("status", "kind", "trigger", "connection")
+    list_filter = ("status", DeadLetterFilter, "kind", "trigger", "connection")
     readonly_fields = [f.name for f in Run._meta.fields]
     inlines = [JobInline]
-    actions = ["cancel"]
+    actions = ["cancel", "retry_dead_letters"]
 
     def has_add_permission(self, request):
         return False
@@ -177,6 +192,19 @@ class RunAdmin(admin.ModelAdmin):
     def cancel(self, request, queryset):
         n = sum(runs.cancel_run(run, actor=request.user.get_username()) for run in queryset)
         self.message_user(request, f"cancelled {n} run(s)")
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("discovery.retry_run")
+
+    @admin.action(description="Retry dead-lettered jobs", permissions=["retry"])
+    def retry_dead_letters(self, request, queryset):
+        retried = 0
+        for run in queryset.filter(kind=Run.Kind.SCAN):
+            with transaction.atomic():
+                retried += workflow.retry_dead_letters(run, trigger="admin",
+                                                       requested_by=request.user.get_username()) is not None
+        self.message_user(request, f"retried the dead-lettered jobs of {retried} run(s)",
+                          messages.SUCCESS if retried else messages.WARNING)
 
 
 @admin.register(Fact)

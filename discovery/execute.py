@@ -1,22 +1,62 @@
 """Run one job inside a worker: check scope, stream batches into the fact store, record the outcome.
 
-Idempotent: a redelivered job (worker lost, acks_late) simply scans again; upserts make the second
-pass a no-op for facts already stored, and only the first outcome of a job is counted.
+A job runs only under its lease (runs.claim_job), renewed by a Heartbeat thread for as long as the job
+runs, whatever it waits on. A redelivered message (worker lost, acks_late) finds the lease live and steps
+aside, or lapsed and scans again: upserts make the second pass a no-op for facts already stored, and only
+the holder of the lease can record the job's outcome, once.
 """
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import threading
+import uuid
 
 from django.db import connection as db
-from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from discovery import runs, scan_state, scanning, store
 from discovery.models import Job, Run, RunStatus
 from portal.redact import sanitize_message
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
+STEPPED_ASIDE = "stepped_aside"
+
+
+class LeaseLost(Exception):
+    """The job's lease lapsed and was given to another attempt: stop, report nothing."""
+
+
+class Heartbeat:
+    """Renews a running job's lease every ``period`` seconds from its own thread and database connection, so
+    a job waiting on an upstream (throttling back-off, a slow page) keeps its lease and a dead worker's lapses.
+    ``lost`` is set when a renewal finds the lease no longer ours."""
+
+    def __init__(self, schema_name: str, job_id, token: str, period: float = runs.HEARTBEAT_SECONDS):
+        self.schema_name, self.job_id, self.token, self.period = schema_name, job_id, token, period
+        self.lost = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join(timeout=self.period + 5)
+
+    def _run(self) -> None:
+        try:
+            with schema_context(self.schema_name):
+                while not self._stop.wait(self.period):
+                    try:
+                        if not runs.renew_lease(self.job_id, self.token):
+                            self.lost.set()
+                            return
+                    except Exception:  # retried next period: the lease outlasts a few missed renewals
+                        log.warning("job %s: could not renew its lease", self.job_id, exc_info=True)
+        finally:
+            db.close()  # this thread's own connection
 
 
 class ScopeMismatch(Exception):
@@ -46,17 +86,25 @@ def load_run(schema_name: str, workspace_id: str, run_id: str) -> Run:
     return run
 
 
-def execute_job(job: Job) -> Job:
+def execute_job(job: Job) -> Job | str:
+    """Run the job under its lease; STEPPED_ASIDE when another worker holds a live one (or it is over)."""
     run = job.run
-    if job.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
+    if job.status in runs.TERMINAL_STATUSES:
         return job  # already done: a duplicate delivery
     if run.status == RunStatus.CANCELLED:
         runs.record_job_outcome(job, status=RunStatus.CANCELLED)
         return job
+    token = uuid.uuid4().hex
+    if not runs.claim_job(job, token):
+        log.info("job %s: another worker holds its lease (or it is over); stepping aside", job.key)
+        return STEPPED_ASIDE
     runs.mark_started(run)
-    now = timezone.now()
-    Job.objects.filter(pk=job.pk).update(status=RunStatus.RUNNING, attempts=job.attempts + 1, started_at=now,
-                                         heartbeat_at=now, lease_expires_at=now + LEASE)
+    with Heartbeat(db.schema_name, job.pk, token) as heartbeat:
+        _scan(run, job, token, heartbeat)
+    return job
+
+
+def _scan(run: Run, job: Job, token: str, heartbeat: Heartbeat) -> None:
     job.facts = job.links = job.api_calls = 0
     job.stats, job.warnings = {"facts_by_kind": {}}, []
     connection = run.connection
@@ -67,6 +115,8 @@ def execute_job(job: Job) -> Job:
         secret_values = tuple(str(v) for v in secret.values() if v)
         scanner = scanning.scanner_for(connection, job, secret)
         for batch in scanner.batches():
+            if heartbeat.lost.is_set():
+                raise LeaseLost(job.key)
             counts = store.persist_batch(run, job, batch)
             job.stats["touched"] = job.stats.get("touched", 0) + store.touch(run, batch.touched)
             job.facts += counts.facts
@@ -75,12 +125,13 @@ def execute_job(job: Job) -> Job:
             for rec in batch.facts:
                 job.stats["facts_by_kind"][rec.kind] = job.stats["facts_by_kind"].get(rec.kind, 0) + 1
             job.warnings.extend(_clean_warning(w, secret_values) for w in batch.warnings)
-            beat = timezone.now()
-            Job.objects.filter(pk=job.pk).update(facts=job.facts, links=job.links, api_calls=job.api_calls,
-                                                 heartbeat_at=beat, lease_expires_at=beat + LEASE)
+            Job.objects.filter(pk=job.pk, lease_token=token).update(facts=job.facts, links=job.links,
+                                                                    api_calls=job.api_calls)
         job.stats.update(scanner.stats())
         scan_state.keep(connection, job, scanner.learned())
-        runs.record_job_outcome(job, status=RunStatus.SUCCEEDED)
+        runs.record_job_outcome(job, status=RunStatus.SUCCEEDED, token=token)
+    except LeaseLost:
+        log.warning("job %s: its lease lapsed and went to another attempt; stopped", job.key)
     except Exception as exc:  # every failure becomes a reason code on the job; the run goes on
         failure = scanning.describe_failure(exc, item=job.key, secrets=secret_values)
         if failure["reason_code"] == "unexpected_response":
@@ -90,8 +141,7 @@ def execute_job(job: Job) -> Job:
         job.stats.update(getattr(exc, "stats", None) or {})
         if scanner is not None:  # what it learned before failing (ETags) still holds
             _keep_quietly(connection, job, scanner)
-        runs.record_job_outcome(job, status=RunStatus.FAILED, failure=failure)
-    return job
+        runs.record_job_outcome(job, status=RunStatus.FAILED, failure=failure, token=token)
 
 
 def _keep_quietly(connection, job: Job, scanner) -> None:

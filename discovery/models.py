@@ -107,6 +107,9 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Reconcile runs: when the run was handed to catalog (a conditional update, so exactly once: the chord
+    # callback and the watchdog may both try).
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -150,6 +153,8 @@ class Job(models.Model):
     stats = models.JSONField(default=dict, blank=True)
     failure = models.JSONField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # The lease of the worker running the job (discovery.runs: claim, renew, expire), by the database's clock.
+    lease_token = models.CharField(max_length=32, blank=True, default="")
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

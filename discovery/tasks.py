@@ -2,9 +2,11 @@
 import logging
 
 from celery import shared_task, signature
+from django.db import connection as db
+from django_tenants.utils import schema_context
 
 from discovery import execute, runs
-from discovery.models import RunStatus
+from discovery.models import Run, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -19,32 +21,76 @@ def run_job(schema_name: str, workspace_id: str, run_id: str, job_id: str) -> st
     except execute.ScopeMismatch as exc:
         log.error("refused job %s: %s", job_id, exc)
         return "refused"
-    return execute.execute_job(job).status
+    outcome = execute.execute_job(job)
+    if isinstance(outcome, str):
+        return outcome
+    if outcome.status in runs.TERMINAL_STATUSES:
+        settle_after(schema_name, workspace_id, outcome.run)
+    return outcome.status
+
+
+def settle_after(schema_name: str, workspace_id: str, run) -> None:
+    """The last job of a run finishes it, and the last run of a discovery hands its reconcile run over; the
+    chord callback (or the watchdog) would too, but a requeued job is in no chord: nobody waits for a pass."""
+    if not runs.settle_run(run):
+        return
+    for reconcile in Run.objects.filter(group_id=run.group_id, kind=Run.Kind.RECONCILE,
+                                             dispatched_at__isnull=True) if run.group_id else ():
+        if runs.hand_over_if_due(reconcile):
+            start_reconcile(schema_name, workspace_id, reconcile)
 
 
 @shared_task(name="discovery.finish_runs", acks_late=True, reject_on_worker_lost=True)
 def finish_runs(schema_name: str, workspace_id: str, run_ids: list, reconcile_run_id: str | None) -> dict:
-    """The scans' chord callback: finish the scan runs, then hand the reconcile run to catalog."""
-    finished = {}
+    """The scans' chord callback: finish the scan runs whose jobs are all over, then hand the reconcile run to
+    catalog once every scan is. A job still out (its worker died, its message redelivered) is left to its
+    next attempt: the watchdog finishes that run and hands the reconcile over when it is done."""
+    finished, scans = {}, []
     for run_id in run_ids:
         try:
             run = execute.load_run(schema_name, workspace_id, run_id)
         except execute.ScopeMismatch as exc:
             log.error("refused to finish run %s: %s", run_id, exc)
             continue
-        finished[run_id] = runs.finish_run(run).status
+        runs.settle_run(run)
+        run.refresh_from_db()
+        scans.append(run)
+        finished[run_id] = run.status
     if reconcile_run_id:
         try:
             run = execute.load_run(schema_name, workspace_id, reconcile_run_id)
         except execute.ScopeMismatch as exc:
             log.error("refused reconcile run %s: %s", reconcile_run_id, exc)
         else:
-            finished[reconcile_run_id] = start_reconcile(schema_name, workspace_id, run)
+            if any(s.is_active for s in scans) or not runs.claim_hand_over(run):
+                finished[reconcile_run_id] = run.status  # the watchdog (or whoever claimed it) hands it over
+            else:
+                finished[reconcile_run_id] = start_reconcile(schema_name, workspace_id, run)
     return finished
 
 
+@shared_task(name="discovery.chord_failed")
+def chord_failed(request, exc, traceback, schema_name: str, workspace_id: str, run_ids: list,
+                 reconcile_run_id: str | None) -> dict:
+    """Error callback of the scans' chord (a header task raised, e.g. a database error): Celery calls it once
+    every header task is back, with the callback's request and the error, then the ids. Every message of
+    the chord is back, so a job still queued never ran: send it again; then settle as the callback would."""
+    log.error("a job of runs %s failed outside its own error handling: %r", run_ids, exc)
+    with schema_context(schema_name):
+        for run_id in run_ids:
+            try:
+                run = execute.load_run(schema_name, workspace_id, run_id)
+            except execute.ScopeMismatch:
+                continue
+            for job_id in run.jobs.filter(status=RunStatus.QUEUED).values_list("pk", flat=True):
+                run_job.apply_async(args=[schema_name, workspace_id, run_id, str(job_id)],
+                                    headers={"_schema_name": schema_name})
+        return finish_runs(schema_name, workspace_id, run_ids, reconcile_run_id)
+
+
 def start_reconcile(schema_name: str, workspace_id: str, run) -> str:
-    """Queue the reconcile step; if the broker refuses it, the run fails now rather than stay queued."""
+    """Queue the reconcile step (its hand-over claimed already); if the broker refuses it, the run fails now
+    rather than stay queued."""
     try:
         signature(RECONCILE_TASK, args=[schema_name, str(workspace_id), str(run.pk)],
                   headers={"_schema_name": schema_name}).apply_async()
@@ -59,6 +105,21 @@ def start_reconcile(schema_name: str, workspace_id: str, run) -> str:
 
 
 @shared_task(name="discovery.watchdog")
-def watchdog() -> int:
-    """Finish runs whose jobs were lost (see runs.reap_if_stale); scheduled by beat in every tenant."""
-    return runs.reap_stale_runs()
+def watchdog() -> dict:
+    """Every 30 s in every tenant (beat): requeue jobs whose lease lapsed, dead-letter those out of attempts,
+    finish runs the chord will not, hand over reconcile runs, fail stalled runs (runs.watch)."""
+    schema = db.schema_name
+    found = runs.watch()
+    for workspace_id, run_id, job_id in found.requeued:
+        try:
+            run_job.apply_async(args=[schema, workspace_id, run_id, job_id], headers={"_schema_name": schema})
+        except Exception:  # the job stays queued; the run fails as stalled if it never gets a message
+            log.exception("could not requeue job %s", job_id)
+    for run in found.hand_over:
+        start_reconcile(schema, str(run.workspace_id), run)
+    if found.requeued or found.dead_lettered or found.finished or found.hand_over:
+        log.warning("watchdog in %s: requeued %d job(s), dead-lettered %d, finished %d run(s), handed over %d",
+                    schema, len(found.requeued), found.dead_lettered, found.finished, len(found.hand_over))
+    return {"requeued": len(found.requeued), "dead_lettered": found.dead_lettered, "finished": found.finished,
+            "handed_over": len(found.hand_over)}
+

@@ -2,7 +2,10 @@
 
 One chord per trigger: a group with one task per job (of every run triggered together), and a
 callback (``discovery.finish_runs``) that finishes those runs and hands the reconcile run to catalog by
-task name; catalog chains ownership inference and indexing after it (``catalog.tasks``).
+task name; catalog chains ownership inference and indexing after it (``catalog.tasks``). If a header task
+fails, ``discovery.chord_failed`` (the callback's error callback) does the same and sends the jobs that
+never ran again. Jobs whose worker died are the watchdog's (``runs.watch``): it requeues them and then
+finishes their runs and hands the reconcile run over itself, since that chord never calls back.
 Messages carry ids only: tenant schema, workspace, run, job.
 """
 from __future__ import annotations
@@ -44,7 +47,7 @@ def discover_workspace(workspace, *, connection_ids=None, selection=None, trigge
 
 
 def dispatch(workspace_id, scan_runs: list[Run], reconcile_run: Run | None):
-    from discovery.tasks import finish_runs, run_job
+    from discovery.tasks import chord_failed, finish_runs, run_job
 
     schema = db.schema_name
     ws = str(workspace_id)
@@ -53,8 +56,24 @@ def dispatch(workspace_id, scan_runs: list[Run], reconcile_run: Run | None):
         for run in scan_runs
         for job_id in run.jobs.values_list("pk", flat=True)
     ]
-    callback = finish_runs.si(schema, ws, [str(r.pk) for r in scan_runs],
-                              str(reconcile_run.pk) if reconcile_run else None)
+    ids = ([str(r.pk) for r in scan_runs], str(reconcile_run.pk) if reconcile_run else None)
+    callback = finish_runs.si(schema, ws, *ids)
     if jobs:
+        callback.on_error(chord_failed.s(schema, ws, *ids))
         return chord(group(jobs))(callback)
     return callback.apply_async()
+
+
+def retry_dead_letters(run: Run, *, trigger: str, requested_by: str = "") -> dict | None:
+    """Scan again what the run's dead-lettered jobs covered (a new run of its connection, then reconcile);
+    None when it has none left to retry. The dead letters remember the run that retried them."""
+    jobs = list(runs.dead_letters().filter(run=run))
+    if not jobs or run.connection is None:
+        return None
+    result = discover_workspace(run.workspace, connection_ids=[run.connection_id],
+                                selection=runs.retry_selection(run, jobs), trigger=trigger,
+                                requested_by=requested_by)
+    retried_by = (result["runs"] or result["already_active"])[:1]
+    if retried_by:
+        runs.mark_retried(jobs, retried_by[0])
+    return result

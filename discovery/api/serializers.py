@@ -67,6 +67,16 @@ class JobSerializer(serializers.ModelSerializer):
                   "stats", "failure", "warnings", "started_at", "finished_at"]
 
 
+class DeadLetterSerializer(JobSerializer):
+    """A job dead-lettered by the watchdog: its worker stopped reporting on every attempt."""
+
+    run = serializers.UUIDField(source="run_id", read_only=True)
+    connection = serializers.UUIDField(source="run.connection_id", read_only=True, allow_null=True)
+
+    class Meta(JobSerializer.Meta):
+        fields = ["run", "connection", *JobSerializer.Meta.fields]
+
+
 class RunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True, allow_null=True)  # null until it has finished
 

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from discovery import audit, connection_config, runs, templates, workflow
 from discovery.api.filters import FactFilterSet, RunFilterSet
 from discovery.api.serializers import (
-    ConnectionSerializer, DiscoverRequestSerializer, FactSerializer, RunDetailSerializer, RunSerializer,
+    ConnectionSerializer, DeadLetterSerializer, DiscoverRequestSerializer, FactSerializer, RunDetailSerializer,
+    RunSerializer,
 )
 from discovery.models import Connection, Fact, Run
 from portal.workspaces.models import Workspace
@@ -174,6 +175,26 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
                             status=409)
         run.refresh_from_db()
         return Response(RunSerializer(run).data)
+
+    @extend_schema(responses={200: DeadLetterSerializer(many=True)})
+    @action(detail=False, methods=["get"], url_path="dead-letters", filterset_class=None)
+    def dead_letters(self, request):
+        """Jobs the watchdog gave up on (their worker died on every attempt) and nobody retried yet."""
+        jobs = runs.dead_letters().filter(run__workspace=current_workspace(request)).select_related(
+            "run__connection")
+        page = self.paginate_queryset(jobs)
+        return self.get_paginated_response(DeadLetterSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=DISCOVER_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Scan again what this run's dead-lettered jobs covered (a new run, then reconcile)."""
+        run = self.get_object()
+        with transaction.atomic():
+            result = workflow.retry_dead_letters(run, trigger="retry", requested_by=request.user.get_username())
+        if result is None:
+            return Response({"detail": "this run has no dead-lettered jobs left to retry"}, status=409)
+        return _discover_response(result)
 
 
 class DiscoveryViewSet(viewsets.ViewSet):

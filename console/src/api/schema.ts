@@ -125,6 +125,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/dashboard/accuracy-trend/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Share of services not corrected within 7 days of their discovery, by week and by discovering source. */
+        get: operations["dashboard_accuracy_trend_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/dashboard/ownership-coverage/": {
         parameters: {
             query?: never;
@@ -561,6 +578,34 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccuracySource: {
+            source: string;
+            discovered: number;
+            corrected: number;
+            /** Format: double */
+            accuracy: number | null;
+        };
+        AccuracyTrend: {
+            window_days: number;
+            weeks: components["schemas"]["AccuracyWeek"][];
+            sources: components["schemas"]["AccuracySource"][];
+        };
+        AccuracyWeek: {
+            /**
+             * Format: date
+             * @description Monday of the week services were first discovered
+             */
+            week: string;
+            discovered: number;
+            corrected: number;
+            /**
+             * Format: double
+             * @description null: nothing discovered that week
+             */
+            accuracy: number | null;
+            /** @description younger than the 7-day window: can still go down */
+            open: boolean;
+        };
         AuditEvent: {
             readonly id: number;
             action: string;
@@ -1645,6 +1690,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedRunList"];
+                };
+            };
+        };
+    };
+    dashboard_accuracy_trend_retrieve: {
+        parameters: {
+            query?: {
+                /** @description how many weeks back (1-52, default 12) */
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccuracyTrend"];
                 };
             };
         };
