@@ -3,12 +3,8 @@ import uuid
 
 from django.db import models
 
+from discovery.choices import Provider, RunKind, RunStatus
 from portal import crypto
-
-
-class Provider(models.TextChoices):
-    AWS = "aws", "AWS"
-    GITHUB = "github", "GitHub"
 
 
 def new_external_id() -> str:
@@ -65,15 +61,6 @@ class Connection(models.Model):
         return bool(self.secret_ciphertext)
 
 
-class RunStatus(models.TextChoices):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
 ACTIVE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 COMPLETED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
 
@@ -81,9 +68,7 @@ COMPLETED_STATUSES = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED)
 class Run(models.Model):
     """One discovery of one connection (kind=scan), or the reconcile that follows a workspace discovery."""
 
-    class Kind(models.TextChoices):
-        SCAN = "scan"
-        RECONCILE = "reconcile"
+    Kind = RunKind  # Run.Kind.SCAN reads well at call sites
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     workspace = models.ForeignKey("workspaces.Workspace", on_delete=models.CASCADE, related_name="runs")

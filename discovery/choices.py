@@ -1,0 +1,23 @@
+"""Discovery's vocabularies, one place each: the providers a connection may be, what a run is, and the states of a
+run and of a job. Plain enums (no models)."""
+from django.db import models
+
+
+class Provider(models.TextChoices):
+    AWS = "aws", "AWS"
+    GITHUB = "github", "GitHub"
+
+
+class RunKind(models.TextChoices):
+    SCAN = "scan"              # one connection's scan jobs
+    RECONCILE = "reconcile"    # the catalog step after a workspace's scans
+
+
+class RunStatus(models.TextChoices):
+    """A run's and a job's status; queued and running are active, the others final."""
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
