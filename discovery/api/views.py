@@ -7,7 +7,8 @@ from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer,
+    OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view,
+    inline_serializer,
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -46,6 +47,11 @@ DISCOVER_RESPONSE = inline_serializer("DiscoverResponse", fields={
     "already_active": RunSerializer(many=True),
 })
 DISCOVER_RESPONSES = {202: DISCOVER_RESPONSE, 409: OpenApiResponse(DISCOVER_RESPONSE, description="already running")}
+# A retry also answers 409 when the run has no dead-lettered job left: a message, not a discover answer.
+RETRY_RESPONSES = {202: DISCOVER_RESPONSE, 409: OpenApiResponse(PolymorphicProxySerializer(
+    component_name="RetryConflict", resource_type_field_name=None, serializers=[
+        DISCOVER_RESPONSE, inline_serializer("NothingToRetry", fields={"detail": serializers.CharField()})]),
+    description="already running, or nothing left to retry")}
 
 
 def _discover_response(result: dict) -> Response:
@@ -185,7 +191,7 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(jobs)
         return self.get_paginated_response(DeadLetterSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=DISCOVER_RESPONSES)
+    @extend_schema(request=None, responses=RETRY_RESPONSES)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         """Scan again what this run's dead-lettered jobs covered (a new run, then reconcile)."""

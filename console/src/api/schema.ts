@@ -804,6 +804,9 @@ export interface components {
             /** @description For list fields: the index of the matching item. */
             indices?: number[];
         };
+        NothingToRetry: {
+            detail: string;
+        };
         OwnerField: {
             /** Format: uuid */
             team_id: string | null;
@@ -1058,6 +1061,7 @@ export interface components {
             tech_stack: string[];
             updated_at: number | null;
         };
+        RetryConflict: components["schemas"]["DiscoverResponse"] | components["schemas"]["NothingToRetry"];
         /**
          * @description * `viewer` - Viewer
          *     * `editor` - Editor
@@ -2018,13 +2022,13 @@ export interface operations {
                     "application/json": components["schemas"]["DiscoverResponse"];
                 };
             };
-            /** @description already running */
+            /** @description already running, or nothing left to retry */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DiscoverResponse"];
+                    "application/json": components["schemas"]["RetryConflict"];
                 };
             };
         };
