@@ -19,6 +19,8 @@ export function parseArn(arn: string): ParsedArn | null {
 }
 
 const enc = encodeURIComponent;
+/** A service's landing page in the AWS console, which the fragment after it navigates within. */
+const landing = (service: string) => ["", service, "home"].join("/");
 
 export function consoleUrl(arn: string): string | null {
   const p = parseArn(arn);
@@ -29,7 +31,7 @@ export function consoleUrl(arn: string): string | null {
   let path: string | null = null;
   switch (p.service) {
     case "cloudformation":
-      path = `/cloudformation/home?region=${r}#/stacks/stackinfo?stackId=${enc(arn)}`;
+      path = `${landing("cloudformation")}?region=${r}#/stacks/stackinfo?stackId=${enc(arn)}`;
       break;
     case "ecs": {
       const svc = /^service\/([^/]+)\/([^/]+)$/.exec(res);
@@ -40,7 +42,7 @@ export function consoleUrl(arn: string): string | null {
     }
     case "lambda": {
       const fn = /^function:([^:]+)/.exec(res);
-      if (fn) path = `/lambda/home?region=${r}#/functions/${enc(fn[1])}`;
+      if (fn) path = `${landing("lambda")}?region=${r}#/functions/${enc(fn[1])}`;
       break;
     }
     case "apigateway": {
@@ -53,12 +55,12 @@ export function consoleUrl(arn: string): string | null {
     case "rds": {
       const db = /^db:(.+)$/.exec(res);
       const cl = /^cluster:(.+)$/.exec(res);
-      if (db) path = `/rds/home?region=${r}#database:id=${enc(db[1])};is-cluster=false`;
-      else if (cl) path = `/rds/home?region=${r}#database:id=${enc(cl[1])};is-cluster=true`;
+      if (db) path = `${landing("rds")}?region=${r}#database:id=${enc(db[1])};is-cluster=false`;
+      else if (cl) path = `${landing("rds")}?region=${r}#database:id=${enc(cl[1])};is-cluster=true`;
       break;
     }
     case "sqs":
-      path = `/sqs/v3/home?region=${r}#/queues/${enc(`https://sqs.${r}.amazonaws.com/${p.account}/${res}`)}`;
+      path = `${landing("sqs/v3")}?region=${r}#/queues/${enc(`https://sqs.${r}.amazonaws.com/${p.account}/${res}`)}`;
       break;
     case "ecr": {
       const repo = /^repository\/(.+)$/.exec(res);
@@ -67,7 +69,7 @@ export function consoleUrl(arn: string): string | null {
     }
     case "cloudwatch": {
       const alarm = /^alarm:(.+)$/.exec(res);
-      if (alarm) path = `/cloudwatch/home?region=${r}#alarmsV2:alarm/${enc(alarm[1])}`;
+      if (alarm) path = `${landing("cloudwatch")}?region=${r}#alarmsV2:alarm/${enc(alarm[1])}`;
       break;
     }
   }
