@@ -14,13 +14,20 @@ app.conf.task_routes = {
     "catalog.*": {"queue": "catalog"},
     "ownership.*": {"queue": "catalog"},
     "search.*": {"queue": "catalog"},
+    "freshness.*": {"queue": "discovery"},
+    "notifications.*": {"queue": "catalog"},
 }
 app.conf.task_default_queue = "default"
-app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit"])
+app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit", "freshness", "notifications"])
 
 # Beat: the watchdog runs in every tenant schema (tenant-schemas-celery's scheduler fans it out).
 app.conf.beat_schedule = {
     "discovery-watchdog": {"task": "discovery.watchdog", "schedule": 30.0, "options": {"queue": "discovery"}},
+    # Webhooks out: fan out what is new and send again what is overdue (notifications.tasks.sweep).
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": 15.0, "options": {"queue": "catalog"}},
+    # Scheduled reads (freshness.schedules): the rows live in each tenant's schema, the tick reads them afresh.
+    "freshness-tick": {"task": "freshness.tick", "options": {"queue": "discovery"},
+                       "schedule": float(os.environ.get("ROSTER_SCHEDULE_TICK_SECONDS", "60"))},
 }
 
 # Logs: mask credential-shaped text in every record this process logs (web, worker, beat, commands) and in

@@ -24,6 +24,7 @@ from catalog.models import Service
 from catalog.reconcile import FactView, LinkView, reconcile
 from discovery import runs as run_engine
 from discovery import store
+from discovery.choices import ScanMode
 from discovery.models import ACTIVE_STATUSES, Connection, Run, RunStatus
 from discovery.scanning import describe_failure
 from portal.redact import sanitize_message
@@ -87,7 +88,7 @@ def _reconcile_locked(run: Run, waited: float) -> bool:
         scans = list(Run.objects.filter(group_id=run.group_id, kind=Run.Kind.SCAN)) if run.group_id else []
         # Only a discovery whose scans were all full and all succeeded may count a service as missed.
         counts_for_staleness = bool(scans) and all(
-            s.full_scan and s.status == RunStatus.SUCCEEDED for s in scans)
+            s.full_scan and s.scan_mode != ScanMode.INCREMENTAL and s.status == RunStatus.SUCCEEDED for s in scans)
         facts, links = load_inputs()
         t_load = time.monotonic()
         sync.sync_teams(facts, links)

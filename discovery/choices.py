@@ -13,6 +13,13 @@ class RunKind(models.TextChoices):
     RECONCILE = "reconcile"    # the catalog step after a workspace's scans
 
 
+class ScanMode(models.TextChoices):
+    """How much of its selection a scan reads. Only a run that is not incremental may retire anything."""
+    AUTO = "auto"                # GitHub reads incrementally when a full read is recent; AWS reads everything
+    FULL = "full"                # read everything (the slow schedule's cadence)
+    INCREMENTAL = "incremental"  # skip the detail of what has not changed since the last read
+
+
 class RunStatus(models.TextChoices):
     """A run's and a job's status; queued and running are active, the others final."""
     QUEUED = "queued"

@@ -40,4 +40,5 @@ def plan_jobs(provider: str, selection: dict) -> list[PlannedJob]:
             for group in selection["kinds"]
         ]
     org = selection.get("org", "")
-    return [PlannedJob(key=f"github:{org}:{scanner}", scanner=scanner, account=org) for scanner in GITHUB_SCANNERS]
+    scanners = [s for s in GITHUB_SCANNERS if s in (selection.get("scanners") or GITHUB_SCANNERS)]
+    return [PlannedJob(key=f"github:{org}:{scanner}", scanner=scanner, account=org) for scanner in scanners]

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from audit import events
+from discovery.choices import ScanMode
 from discovery.models import ACTIVE_STATUSES, Connection, Job, Run, RunStatus
 from discovery.planning import plan_jobs
 from discovery.selection import is_full, normalize_selection, selection_hash
@@ -48,8 +49,9 @@ class ActiveRunExists(Exception):
 
 
 def create_scan_run(connection: Connection, *, selection: dict | None = None, trigger: str = "manual",
-                    requested_by: str = "", group_id: uuid.UUID | None = None) -> Run:
-    """Create a queued run and its jobs. Raises ActiveRunExists when the same selection is already active."""
+                    requested_by: str = "", group_id: uuid.UUID | None = None, scan_mode: str = ScanMode.AUTO) -> Run:
+    """Create a queued run and its jobs. Raises ActiveRunExists when the same selection is already active,
+    whatever the mode: a full and an incremental read of one selection never run at once."""
     chosen = normalize_selection(connection.provider, connection.config, selection)
     digest = selection_hash(chosen)
     planned = plan_jobs(connection.provider, chosen)
@@ -59,6 +61,7 @@ def create_scan_run(connection: Connection, *, selection: dict | None = None, tr
                 workspace_id=connection.workspace_id, connection=connection, kind=Run.Kind.SCAN, trigger=trigger,
                 requested_by=requested_by, group_id=group_id, selection=chosen, selection_hash=digest,
                 full_scan=is_full(connection.provider, connection.config, chosen), total=len(planned),
+                scan_mode=scan_mode,
             )
             Job.objects.bulk_create(
                 Job(run=run, key=p.key, scanner=p.scanner, account=p.account, region=p.region) for p in planned
@@ -69,10 +72,11 @@ def create_scan_run(connection: Connection, *, selection: dict | None = None, tr
             active = None
         if active is None:  # the active run has just finished (or was stale): try once more
             return create_scan_run(connection, selection=selection, trigger=trigger, requested_by=requested_by,
-                                   group_id=group_id)
+                                   group_id=group_id, scan_mode=scan_mode)
         raise ActiveRunExists(active) from None
     events.record("run.queued", actor=requested_by or "system", obj=run, workspace_id=run.workspace_id,
-                  connection=str(connection.id), selection_hash=digest, trigger=trigger, jobs=len(planned))
+                  connection=str(connection.id), selection_hash=digest, trigger=trigger, jobs=len(planned),
+                  scan_mode=scan_mode)
     return run
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from discovery.choices import ScanMode
 from discovery.facts import GH_REPO
 from discovery.models import Fact, Job, Run, RunStatus
 
@@ -61,7 +62,7 @@ def _etag_key(connection, job: Job) -> str:
 def _previous_full_read(connection, job: Job, max_age_hours: float, setting: str) -> Run | None:
     """The last successful run of this selection in which this scanner read everything (not incrementally),
     if it is recent enough to trust; None means: read everything now."""
-    if connection.config.get("always_full"):
+    if connection.config.get("always_full") or job.run.scan_mode == ScanMode.FULL:
         return None
     since = timezone.now() - timedelta(hours=float(connection.config.get(setting, max_age_hours)))
     previous = (Job.objects.filter(run__connection=connection, run__selection_hash=job.run.selection_hash,

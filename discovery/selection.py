@@ -33,10 +33,16 @@ def normalize_selection(provider: str, config: dict[str, Any], requested: dict[s
         )
         kinds = sorted(set(requested.get("kinds") or []) & set(KIND_GROUPS)) or sorted(KIND_GROUPS)
         return {"accounts": accounts, "regions": regions, "kinds": kinds}
+    from discovery.planning import GITHUB_SCANNERS
+
     repos = sorted(requested.get("repos") or [])
     selection = {"org": config.get("org", "")}
     if repos:
         selection["repos"] = repos
+    # A webhook refreshes teams or repositories only; naming every scanner is the same as naming none.
+    scanners = sorted(set(requested.get("scanners") or []) & set(GITHUB_SCANNERS))
+    if scanners and len(scanners) < len(GITHUB_SCANNERS):
+        selection["scanners"] = scanners
     return selection
 
 

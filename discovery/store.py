@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from discovery.choices import ScanMode
 from discovery.facts import Batch, clean_attributes
 from discovery.models import COMPLETED_STATUSES, Fact, FactLink, Job, Run, RunStatus
 
@@ -151,6 +152,24 @@ def touch(run: Run, prefixes: list[str]) -> int:
     return touched
 
 
+def forget(connection_id, prefixes: list[str]) -> int:
+    """Delete a connection's facts under the prefixes, and every link from or to them: the upstream told us
+    they are gone (a signed GitHub webhook: repository deleted, renamed away, transferred out). Unlike an
+    unseen fact, which only a full scan may retire, a forgotten one leaves the catalog at the next reconcile."""
+    if not prefixes:
+        return 0
+    wanted = set(prefixes)
+    fact_ids = [pk for pk, ext in Fact.objects.filter(connection_id=connection_id)
+                .values_list("pk", "external_id").iterator(chunk_size=5000) if _under(ext, wanted)]
+    link_ids = [pk for pk, src, dst in FactLink.objects.filter(connection_id=connection_id)
+                .values_list("pk", "source_id", "target_id").iterator(chunk_size=5000)
+                if _under(src, wanted) or _under(dst, wanted)]
+    with transaction.atomic():
+        FactLink.objects.filter(pk__in=link_ids).delete()
+        deleted, _ = Fact.objects.filter(pk__in=fact_ids).delete()
+    return deleted
+
+
 def current_facts(workspace_id=None):
     """Facts still believed to exist: per connection, those seen since its latest *successful* full scan began.
 
@@ -159,7 +178,9 @@ def current_facts(workspace_id=None):
     """
     from django.db.models import Q
 
-    scans = Run.objects.filter(kind=Run.Kind.SCAN, status=RunStatus.SUCCEEDED, full_scan=True)
+    # An incremental read proves nothing gone: only a full selection read in full or "auto" mode may retire.
+    scans = (Run.objects.filter(kind=Run.Kind.SCAN, status=RunStatus.SUCCEEDED, full_scan=True)
+             .exclude(scan_mode=ScanMode.INCREMENTAL))
     facts = Fact.objects.all()
     links = FactLink.objects.all()
     if workspace_id is not None:

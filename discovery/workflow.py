@@ -21,7 +21,7 @@ from discovery.models import Connection, Run
 
 
 def discover_workspace(workspace, *, connection_ids=None, selection=None, trigger="manual", requested_by="",
-                       reconcile=True) -> dict:
+                       reconcile=True, scan_mode="auto") -> dict:
     """Queue a scan of each enabled connection (or those named) plus a reconcile run, and dispatch them.
 
     Returns {"runs": [...], "reconcile_run": Run|None, "already_active": [...]}. A connection whose
@@ -35,7 +35,8 @@ def discover_workspace(workspace, *, connection_ids=None, selection=None, trigge
     for conn in connections:
         try:
             created.append(runs.create_scan_run(conn, selection=selection, trigger=trigger,
-                                                requested_by=requested_by, group_id=group_id))
+                                                requested_by=requested_by, group_id=group_id,
+                                                scan_mode=scan_mode))
         except runs.ActiveRunExists as exc:
             already_active.append(exc.run)
     reconcile_run = None
@@ -44,6 +45,13 @@ def discover_workspace(workspace, *, connection_ids=None, selection=None, trigge
                                                   group_id=group_id)
     transaction.on_commit(lambda: dispatch(workspace.pk, created, reconcile_run))
     return {"runs": created, "reconcile_run": reconcile_run, "already_active": already_active}
+
+
+def reconcile_workspace(workspace, *, trigger: str, requested_by: str = "") -> dict:
+    """A reconcile run alone: the facts changed without a scan (a webhook said a repository is gone)."""
+    run = runs.create_reconcile_run(workspace.pk, trigger=trigger, requested_by=requested_by, group_id=uuid.uuid4())
+    transaction.on_commit(lambda: dispatch(workspace.pk, [], run))
+    return {"runs": [], "reconcile_run": run, "already_active": []}
 
 
 def dispatch(workspace_id, scan_runs: list[Run], reconcile_run: Run | None):

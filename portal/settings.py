@@ -46,6 +46,8 @@ TENANT_APPS = [
     "catalog",
     "ownership",
     "search",
+    "notifications",
+    "freshness",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -250,6 +252,17 @@ ROSTER_GITHUB_ENTERPRISE_URLS = [u.strip().rstrip("/") for u in env("ROSTER_GITH
                                  if u.strip()]
 ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
 ROSTER_RETIRE_GUARD_RATIO = float(env("ROSTER_RETIRE_GUARD_RATIO", "0.20"))
+
+# --- Webhooks out (notifications) ---------------------------------------------
+ROSTER_WEBHOOK_TIMEOUT_SECONDS = float(env("ROSTER_WEBHOOK_TIMEOUT_SECONDS", "10"))  # per attempt, in total
+ROSTER_WEBHOOK_BACKOFF_SECONDS = float(env("ROSTER_WEBHOOK_BACKOFF_SECONDS", "30"))  # first retry; then doubling
+ROSTER_WEBHOOK_BACKOFF_MAX_SECONDS = float(env("ROSTER_WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+ROSTER_WEBHOOK_RETRY_FOR_SECONDS = float(env("ROSTER_WEBHOOK_RETRY_FOR_SECONDS", "86400"))  # then given up
+# A subscription is turned off after this many failed attempts in a row, or after failing this long.
+ROSTER_WEBHOOK_DISABLE_AFTER_FAILURES = int(env("ROSTER_WEBHOOK_DISABLE_AFTER_FAILURES", "20"))
+ROSTER_WEBHOOK_DISABLE_AFTER_SECONDS = float(env("ROSTER_WEBHOOK_DISABLE_AFTER_SECONDS", "86400"))
+# Links in payloads: the tenant's console, {host} being its primary domain (e.g. http://{host}:8000 locally).
+ROSTER_WEBHOOK_CONSOLE_URL = env("ROSTER_WEBHOOK_CONSOLE_URL", "https://{host}")
 
 # --- Search -------------------------------------------------------------------
 ROSTER_SEARCH_BACKEND = env("ROSTER_SEARCH_BACKEND", "postgres")  # postgres | meilisearch

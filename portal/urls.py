@@ -16,8 +16,12 @@ urlpatterns = [
     path("api/v1/", include("discovery.api.urls")),
     path("api/v1/", include("search.api.urls")),  # before the catalog: services/search is not a service id
     path("api/v1/", include("ownership.api.urls")),  # the services resource, with corrections (PATCH)
+    path("api/v1/", include("freshness.api.urls")),  # schedules, GitHub webhook secrets and deliveries
+    path("api/v1/", include("notifications.api.urls")),  # webhooks out: subscriptions and their deliveries
     path("api/v1/", include("catalog.api.urls")),
+    path("webhooks/", include("freshness.urls")),  # GitHub's deliveries, signed (freshness.receiving)
     # Last: every other path that is not the API, the admin, sign-in, static files or the health check is a
     # console route (/services/..., /teams/..., /runs/..., /onboarding), answered with the console's page.
-    re_path(r"^(?!(?:api|admin|accounts|static)(?:/|$)|healthz$)(?P<path>.+)$", console.console, name="console"),
+    re_path(r"^(?!(?:api|admin|accounts|static|webhooks)(?:/|$)|healthz$)(?P<path>.+)$", console.console,
+            name="console"),
 ]

@@ -139,7 +139,8 @@ class ConnectionViewSet(viewsets.ModelViewSet):
         with transaction.atomic():
             result = workflow.discover_workspace(conn.workspace, connection_ids=[conn.pk],
                                                  selection=_selection(payload.validated_data), trigger="api",
-                                                 requested_by=request.user.get_username())
+                                                 requested_by=request.user.get_username(),
+                                                 scan_mode=payload.validated_data["mode"])
         return _discover_response(result)
 
     @extend_schema(responses={200: RunSerializer(many=True)})
@@ -215,7 +216,8 @@ class DiscoveryViewSet(viewsets.ViewSet):
             result = workflow.discover_workspace(current_workspace(request),
                                                  connection_ids=payload.validated_data.get("connections"),
                                                  selection=_selection(payload.validated_data), trigger="api",
-                                                 requested_by=request.user.get_username())
+                                                 requested_by=request.user.get_username(),
+                                                 scan_mode=payload.validated_data["mode"])
         return _discover_response(result)
 
 
