@@ -3,7 +3,8 @@ hands back to keep.
 
 GitHub jobs get whether teams were read in full recently, each repository's pushedAt as of the last
 successful run (the incremental watermark) and the ETags of earlier conditional requests; they give back
-the ETags they learned. AWS jobs get only the connection's config, secret and the job's coordinates.
+the ETags they learned. AWS jobs get the connection's config, secret and the job's coordinates and, in an
+incremental run, what the last successful run of the selection stored about each resource (``_aws_known``).
 """
 from __future__ import annotations
 
@@ -29,7 +30,33 @@ def aws_state(connection, job: Job, secret: dict):
 
     return AwsScanState(config=connection.config, secret=secret, external_id=connection.external_id,
                         connection_name=connection.name, scanner=job.scanner, account=job.account,
-                        region=job.region, batch_size=settings.ROSTER_FACT_BATCH_SIZE)
+                        region=job.region, batch_size=settings.ROSTER_FACT_BATCH_SIZE,
+                        known=_aws_known(connection, job))
+
+
+def _aws_known(connection, job: Job):
+    """For an incremental run after a successful one of the same selection: the job's facts that run (or a later
+    one) saw, with the attributes the connector compares (``MARKERS``); None means: read everything."""
+    from discovery.connectors.aws.scanners import MARKERS, Known
+    from discovery.planning import kinds_for_groups
+
+    if job.run.scan_mode != ScanMode.INCREMENTAL:
+        return None
+    previous = (Run.objects.filter(connection=connection, selection_hash=job.run.selection_hash, kind=Run.Kind.SCAN,
+                                   status=RunStatus.SUCCEEDED, created_at__lt=job.run.created_at)
+                .order_by("-created_at").first())
+    if previous is None:
+        return None
+    known = {}
+    for kind in (k for k in kinds_for_groups([job.scanner]) if k in MARKERS):
+        marker = MARKERS[kind]
+        facts = Fact.objects.filter(connection=connection, kind=kind, account=job.account, region=job.region,
+                                    last_seen__gte=previous.created_at)
+        if marker.complete:  # a fact whose detail read failed is read again
+            facts = facts.filter(attributes__has_key=marker.complete)
+        rows = facts.values_list("external_id", *(f"attributes__{name}" for name in marker.compare))
+        known[kind] = {external_id: dict(zip(marker.compare, values)) for external_id, *values in rows.iterator()}
+    return Known(known)
 
 
 def github_state(connection, job: Job, secret: dict):

@@ -5,6 +5,9 @@ The mix follows what a real account accumulates: ECS services deployed by CloudF
 behind REST or HTTP APIs, loose Lambda functions, the odd database nobody put in a stack, and
 inconsistent tagging. Resources counted: stacks, ECS clusters and services, Lambda functions,
 APIs, RDS instances, SQS queues, ECR repositories and alarms. The same arguments give the same file.
+
+``pick_changes`` and ``apply_changes`` then play a round of deploys on the loaded account (the incremental
+scan's benchmark and tests).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import argparse
 import itertools
 import random
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -168,6 +172,68 @@ def generate_big_account(n_resources: int = 5000, account_id: str = "21098765432
         "github": {"orgs": []},
         "truth": {"services": [], "excluded_repos": []},
     }
+
+
+def pick_changes(scenario: dict[str, Any], share: float = 0.01, seed: int = 2) -> dict[str, list[tuple[str, ...]]]:
+    """What one round of deploys changes in a scenario's first AWS account: ``share`` of its resources, drawn
+    (seeded) from what deploys change, stacks, Lambda functions and ECS services. {"stacks": [(region, name)],
+    "lambdas": [(region, name)], "ecs": [(region, cluster, service)]}; apply them with ``apply_changes``."""
+    regions = scenario["aws"]["accounts"][0]["regions"]
+    total = sum(len(items) for region in regions for key, items in region.items() if key != "name")
+    total += sum(len(c["services"]) for region in regions for c in region.get("ecs_clusters", []))
+    candidates = [("stacks", r["name"], s["name"]) for r in regions for s in r.get("stacks", [])]
+    candidates += [("lambdas", r["name"], f["name"]) for r in regions for f in r.get("lambdas", [])]
+    candidates += [("ecs", r["name"], c["name"], s["name"]) for r in regions for c in r.get("ecs_clusters", [])
+                   for s in c["services"]]
+    picked = random.Random(seed).sample(candidates, min(len(candidates), max(1, round(share * total))))
+    changes: dict[str, list[tuple[str, ...]]] = {"stacks": [], "lambdas": [], "ecs": []}
+    for kind, *where in sorted(picked):
+        changes[kind].append(tuple(where))
+    return changes
+
+
+def apply_changes(endpoint_url: str, account_id: str, changes: dict[str, list[tuple[str, ...]]], *,
+                  release: str = "2", delete_lambdas: Sequence[tuple[str, str]] = ()) -> dict[str, int]:
+    """Change resources on the moto server the way a deploy does: a stack updated (a ``release`` tag), a Lambda
+    function's configuration updated (description and memory), an ECS service moved to a new task definition
+    revision (image tag ``release``); and delete the Lambda functions named in ``delete_lambdas``."""
+    import boto3
+
+    from peers.aws_loader import account_credentials
+
+    creds = account_credentials(endpoint_url, account_id)
+    clients: dict[tuple[str, str], Any] = {}
+
+    def client(service: str, region: str) -> Any:
+        if (service, region) not in clients:
+            clients[(service, region)] = boto3.client(service, region_name=region, **creds)
+        return clients[(service, region)]
+
+    for region, name in changes.get("stacks", []):
+        cfn = client("cloudformation", region)
+        tags = [t for t in cfn.describe_stacks(StackName=name)["Stacks"][0].get("Tags", []) if t["Key"] != "release"]
+        cfn.update_stack(StackName=name, UsePreviousTemplate=True, Tags=[*tags, {"Key": "release", "Value": release}])
+    for region, name in changes.get("lambdas", []):
+        client("lambda", region).update_function_configuration(FunctionName=name, Description=f"release {release}",
+                                                               MemorySize=512)
+    for region, cluster, service in changes.get("ecs", []):
+        ecs = client("ecs", region)
+        current = ecs.describe_services(cluster=cluster, services=[service])["services"][0]["taskDefinition"]
+        definition = ecs.describe_task_definition(taskDefinition=current)["taskDefinition"]
+        containers = [{**c, "image": _retagged(c["image"], release)} for c in definition["containerDefinitions"]]
+        revision = ecs.register_task_definition(family=definition["family"], containerDefinitions=containers,
+                                                cpu=definition.get("cpu", "256"),
+                                                memory=definition.get("memory", "512"))
+        ecs.update_service(cluster=cluster, service=service,
+                           taskDefinition=revision["taskDefinition"]["taskDefinitionArn"])
+    for region, name in delete_lambdas:
+        client("lambda", region).delete_function(FunctionName=name)
+    return {kind: len(items) for kind, items in changes.items()} | {"deleted_lambdas": len(delete_lambdas)}
+
+
+def _retagged(image: str, tag: str) -> str:
+    path, slash, last = image.rpartition("/")
+    return f"{path}{slash}{last.split('@')[0].split(':')[0]}:{tag}"
 
 
 def main(argv: list[str] | None = None) -> None:

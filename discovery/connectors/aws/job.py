@@ -1,6 +1,10 @@
 """Run one AWS job of a discovery: one kind group in one account and region, with the role assumed
 (with the connection's ExternalId) for this job only. Temporary credentials live in memory only.
 
+An incremental job (``AwsScanState.known`` set: an incremental run after a successful one of the same
+selection) still lists everything, but marks what has not changed since as seen instead of reading its
+detail again (``scanners.incremental``).
+
 Plain code: the executor hands it an ``AwsScanState`` (``discovery.scan_state``)."""
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Iterator
 
 from discovery import endpoints
 from discovery.connectors.aws.errors import ScanFailure
-from discovery.connectors.aws.scanners import scan
+from discovery.connectors.aws.scanners import Known, scan
 from discovery.connectors.aws.session import Clients, assume_role_session
 from discovery.connectors.stats import CallStats
 from discovery.facts import Batch
@@ -40,6 +44,8 @@ class AwsScanState:
     account: str
     region: str
     batch_size: int
+    # What the last successful run of this selection stored, for an incremental read; None: read everything.
+    known: Known | None = None
 
 
 class AwsJobScanner:
@@ -72,13 +78,15 @@ class AwsJobScanner:
         clients = Clients(session, state.region, self.endpoint_url)
         for kind in SCANNER_KINDS[state.scanner]:
             yield from scan(kind, clients, state.account, state.region, endpoint_url=self.endpoint_url,
-                            batch_size=state.batch_size, stats=self.call_stats)
+                            batch_size=state.batch_size, stats=self.call_stats, known=state.known)
 
     def stats(self) -> dict:
         data = self.call_stats.as_dict()
         return {"retries": data.get("retries", 0), "throttled": data.get("throttled", 0),
                 "wait_seconds": data.get("wait_seconds", 0.0),
-                "extra": {"per_operation": data.get("per_operation", {})}}
+                "extra": {"per_operation": data.get("per_operation", {}),
+                          "mode": "full" if self.state.known is None else "incremental",
+                          "unchanged": data.get("unchanged", 0)}}
 
     def learned(self) -> dict:
         return {}  # nothing to keep between AWS jobs

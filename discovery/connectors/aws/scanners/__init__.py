@@ -26,6 +26,7 @@ from .cloudformation import scan_stacks
 from .cloudwatch import scan_alarms
 from .compute import scan_ecs, scan_lambda
 from .ecr import scan_ecr
+from .incremental import MARKERS, Known
 from .kinds import KINDS, REQUIRED_ACTIONS, KindGroup
 from .rds import scan_rds
 from .run import ClientSource, Records, ScanRun, batches_of, client_getter
@@ -33,9 +34,9 @@ from .sqs import scan_sqs
 from .tagging import scan_tags
 
 __all__ = [
-    "KINDS", "REQUIRED_ACTIONS", "SCANNERS", "ClientSource", "KindGroup", "alarm_arn", "ecr_repository_arn",
-    "ecr_repository_from_image", "ecs_cluster_arn", "ecs_service_arn", "http_api_arn", "lambda_arn",
-    "lambda_arn_from", "partition", "rds_cluster_arn", "rds_instance_arn", "resource_arn", "rest_api_arn",
+    "KINDS", "MARKERS", "REQUIRED_ACTIONS", "SCANNERS", "ClientSource", "KindGroup", "Known", "alarm_arn",
+    "ecr_repository_arn", "ecr_repository_from_image", "ecs_cluster_arn", "ecs_service_arn", "http_api_arn",
+    "lambda_arn", "lambda_arn_from", "partition", "rds_cluster_arn", "rds_instance_arn", "resource_arn", "rest_api_arn",
     "scan", "scan_tags", "sqs_arn", "sqs_arn_from_url",
 ]
 
@@ -55,26 +56,28 @@ SCANNERS: dict[str, Callable[[ScanRun], Records]] = {
 
 def scan(kind: str, session_factory_or_clients: ClientSource, account: str, region: str, *,
          endpoint_url: str | None = None, batch_size: int = 100, stats: CallStats | None = None,
-         retry_policy: RetryPolicy | None = None) -> Iterator[Batch]:
+         retry_policy: RetryPolicy | None = None, known: Known | None = None) -> Iterator[Batch]:
     """Scan one kind group (a key of KINDS) in one account/region; yields Batches of <= batch_size facts.
 
     ``session_factory_or_clients``: a boto3.Session, a zero-argument callable returning one (called
     on first ``next()``, e.g. ``lambda: assume_role_session(...)``), a ``Clients``, or a mapping
     {service name: client} (tests). ``stats`` accumulates request counts across calls; the generator
     also returns it. Raises ScanFailure when the kind can't be scanned (batches already yielded stand).
+    ``known``: an incremental scan, which marks what has not changed since as seen (``Batch.touched``)
+    instead of reading its detail again; None reads everything.
     """
     if kind not in SCANNERS:
         raise ValueError(f"unknown AWS kind group {kind!r}; expected one of {sorted(SCANNERS)}")
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
     return _generate(kind, session_factory_or_clients, account, region, endpoint_url, batch_size,
-                     stats if stats is not None else CallStats(), retry_policy)
+                     stats if stats is not None else CallStats(), retry_policy, known)
 
 
 def _generate(kind: str, source: ClientSource, account: str, region: str, endpoint_url: str | None,
-              batch_size: int, stats: CallStats, policy: RetryPolicy | None) -> Iterator[Batch]:
+              batch_size: int, stats: CallStats, policy: RetryPolicy | None, known: Known | None) -> Iterator[Batch]:
     try:
-        run = ScanRun(client_getter(source, region, endpoint_url), account, region, stats, policy)
+        run = ScanRun(client_getter(source, region, endpoint_url), account, region, stats, policy, known)
         yield from batches_of(run, SCANNERS[kind](run), batch_size)
     except ScanFailure:
         raise

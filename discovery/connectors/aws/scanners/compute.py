@@ -1,5 +1,9 @@
 """Compute: ECS clusters and services (with the images they run) and Lambda functions (with their
-event sources)."""
+event sources).
+
+Incrementally, ECS services are described as always (DescribeServices is how they are listed) but the images
+of a task definition an earlier run read are not asked again: a revision never changes. A Lambda function whose
+listed configuration and event sources are those stored is marked seen without its ListTags."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -22,7 +26,7 @@ def scan_ecs(run: ScanRun) -> Records:
         yield run.fact(ECS_CLUSTER, cluster["clusterArn"], cluster["clusterName"],
                        {"status": cluster.get("status")}, tags_dict(cluster.get("tags")), "ecs:DescribeClusters")
 
-    images_by_task_definition: dict[str, list[str] | None] = {}
+    images_by_task_definition: dict[str, list[str] | None] = dict(run.known.task_images()) if run.known else {}
 
     def images(task_definition: str) -> list[str] | None:
         if task_definition not in images_by_task_definition:
@@ -64,6 +68,9 @@ def _ecs_service_records(run: ScanRun, cluster: dict[str, Any], service: dict[st
         "cluster": cluster_name, "cluster_arn": cluster_arn, "task_definition": task_definition,
         "desired_count": service.get("desiredCount"), "launch_type": service.get("launchType"),
         "status": service.get("status"),
+        # when the running deployment started: the service's last deploy when GitHub says nothing of it
+        "deployed_at": iso_time(next((d.get("createdAt") for d in service.get("deployments") or []
+                                      if d.get("status") == "PRIMARY"), None)),
     }
     service_images = images(task_definition) if task_definition else []
     if service_images is not None:
@@ -89,22 +96,38 @@ def scan_lambda(run: ScanRun) -> Records:
         yield from _lambda_records(run, functions, sources, mappings is not None)
 
 
+def lambda_attributes(function: dict[str, Any], event_sources: list[str] | None) -> dict[str, Any]:
+    """A function's attributes, all from ListFunctions (and ListEventSourceMappings, when it was read)."""
+    attributes: dict[str, Any] = {
+        "runtime": function.get("Runtime"), "handler": function.get("Handler"),
+        "description": function.get("Description"), "last_modified": iso_time(function.get("LastModified")),
+        "memory_size": function.get("MemorySize"), "package_type": function.get("PackageType"),
+    }
+    if event_sources is not None:
+        attributes["event_sources"] = event_sources
+    return attributes
+
+
 def _lambda_records(run: ScanRun, functions: list[dict[str, Any]], sources: dict[str, list[str]],
                     have_mappings: bool) -> Records:
-    all_tags = run.parallel(functions, lambda f: run.optional(f["FunctionArn"], lambda: tags_dict(
-        run.call("lambda", "list_tags", Resource=f["FunctionArn"]).get("Tags")), {}))
-    for function, tags in zip(functions, all_tags):
+    event_sources = {f["FunctionArn"]: sorted(set(sources.get(f["FunctionArn"], []))) for f in functions}
+    attributes = {f["FunctionArn"]: lambda_attributes(f, event_sources[f["FunctionArn"]] if have_mappings else None)
+                  for f in functions}
+    changed = []
+    for function in functions:
         arn = function["FunctionArn"]
-        attributes: dict[str, Any] = {
-            "runtime": function.get("Runtime"), "handler": function.get("Handler"),
-            "description": function.get("Description"), "last_modified": iso_time(function.get("LastModified")),
-            "memory_size": function.get("MemorySize"), "package_type": function.get("PackageType"),
-        }
-        event_sources = sorted(set(sources.get(arn, [])))
-        if have_mappings:
-            attributes["event_sources"] = event_sources
-        yield run.fact(LAMBDA_FUNCTION, arn, function["FunctionName"], attributes, tags, "lambda:ListFunctions")
-        for source in event_sources:
+        if run.unchanged(LAMBDA_FUNCTION, arn, attributes[arn]):
+            yield run.seen(arn)
+        else:
+            changed.append(function)
+    all_tags = run.parallel(changed, lambda f: run.optional(f["FunctionArn"], lambda: tags_dict(
+        run.call("lambda", "list_tags", Resource=f["FunctionArn"]).get("Tags")), {}))
+    for function, tags in zip(changed, all_tags):
+        arn = function["FunctionArn"]
+        yield run.fact(LAMBDA_FUNCTION, arn, function["FunctionName"], attributes[arn], tags, "lambda:ListFunctions")
+    for function in functions:  # from the mappings, read whole every time
+        arn = function["FunctionArn"]
+        for source in event_sources[arn]:
             if source.split(":")[2:3] == ["sqs"]:
                 yield LinkRecord(SQS_QUEUE, source, TRIGGERS, LAMBDA_FUNCTION, arn,
                                  operation="lambda:ListEventSourceMappings")

@@ -3,6 +3,7 @@ enrichment rule, the fan-out of per-item calls and the cutting of records into b
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
@@ -14,11 +15,21 @@ from ..errors import ScanFailure, is_not_found
 from ..retry import CallStats, RetryPolicy, call, paginate, paginate_pages
 from ..session import Clients
 from .arns import rest_api_arn
+from .incremental import Known
 
 T = TypeVar("T")
 PARALLEL_CALLS = 8  # per job; a run has one job per kind group, so ~8 x 8 requests in flight per account
 
-Records = Iterator[FactRecord | LinkRecord]
+
+@dataclass(frozen=True)
+class Seen:
+    """A resource an incremental scan found unchanged: the store marks its stored fact (and the links from it)
+    as seen by this run instead of writing them again."""
+
+    external_id: str
+
+
+Records = Iterator[FactRecord | LinkRecord | Seen]
 ClientSource = boto3.Session | Clients | Mapping[str, Any] | Callable[[], boto3.Session]
 
 
@@ -58,15 +69,17 @@ def client_getter(source: ClientSource, region: str, endpoint_url: str | None) -
 
 
 class ScanRun:
-    """State of one scan: clients, counters, pending warnings, per-scan caches."""
+    """State of one scan: clients, counters, pending warnings, per-scan caches, and what an incremental scan
+    knows (``known``; None: read everything)."""
 
     def __init__(self, clients: Callable[[str], Any], account: str, region: str, stats: CallStats,
-                 policy: RetryPolicy | None):
+                 policy: RetryPolicy | None, known: Known | None = None):
         self.clients = clients
         self.account = account
         self.region = region
         self.stats = stats
         self.policy = policy
+        self.known = known
         self.warnings: list[dict[str, Any]] = []
         self._rest_api_ids: dict[str, list[str]] | None = None
 
@@ -96,6 +109,14 @@ class ScanRun:
         return FactRecord(kind=kind, external_id=arn, name=name, account=self.account, region=self.region,
                           attributes=attributes, tags=tags, operation=operation)
 
+    def unchanged(self, kind: str, external_id: str, current: Mapping[str, Any]) -> bool:
+        """An incremental scan knows this resource as it is now (always False for a full scan)."""
+        return self.known is not None and self.known.unchanged(kind, external_id, current)
+
+    def seen(self, external_id: str) -> Seen:
+        self.stats.add(unchanged=1)
+        return Seen(external_id)
+
     def parallel(self, items: list[Any], fetch: Callable[[Any], T]) -> list[T]:
         """``[fetch(item) for item in items]`` with up to PARALLEL_CALLS in flight: per-item enrichment
         calls (tags, stack resources, task definitions) dominate a scan's wall time at real latencies."""
@@ -116,7 +137,7 @@ class ScanRun:
         return rest_api_arn(self.region, ids[0]) if len(ids) == 1 else None  # ambiguous names: no link
 
 
-def batches_of(run: ScanRun, records: Iterable[FactRecord | LinkRecord], batch_size: int) -> Iterator[Batch]:
+def batches_of(run: ScanRun, records: Iterable[FactRecord | LinkRecord | Seen], batch_size: int) -> Iterator[Batch]:
     """A batch closes as soon as it holds batch_size facts, so it carries exactly the calls made to
     produce them (a closing fact's links then travel in the next batch)."""
     batch, mark, yielded = Batch(), run.stats.api_calls, False
@@ -133,7 +154,9 @@ def batches_of(run: ScanRun, records: Iterable[FactRecord | LinkRecord], batch_s
             batch.facts.append(record)
             if len(batch.facts) >= batch_size:
                 yield close()
+        elif isinstance(record, Seen):
+            batch.touched.append(record.external_id)
         else:
             batch.links.append(record)
-    if batch.facts or batch.links or run.warnings or run.stats.api_calls > mark or not yielded:
+    if batch.facts or batch.links or batch.touched or run.warnings or run.stats.api_calls > mark or not yielded:
         yield close()  # the remainder; for an empty region, the calls that found nothing

@@ -1,4 +1,7 @@
-"""SQS queues."""
+"""SQS queues.
+
+Incrementally, a queue an earlier run read (same URL) is marked seen without GetQueueAttributes and
+ListQueueTags: ListQueues tells nothing else, so its stored tags hold until a full scan reads them again."""
 from __future__ import annotations
 
 from discovery.facts import SQS_QUEUE
@@ -16,7 +19,12 @@ def scan_sqs(run: ScanRun) -> Records:
         tags = run.optional(arn, lambda: tags_dict(run.call("sqs", "list_queue_tags", QueueUrl=url).get("Tags")), {})
         return arn, tags
 
+    known = run.known.queue_arns() if run.known else {}
     for urls in run.page_lists("sqs", "list_queues", "QueueUrls", page_size=1000):
-        for url, (arn, tags) in zip(urls, run.parallel(urls, describe)):
+        for url in urls:
+            if url in known:
+                yield run.seen(known[url])
+        unread = [url for url in urls if url not in known]
+        for url, (arn, tags) in zip(unread, run.parallel(unread, describe)):
             name = url.rstrip("/").rsplit("/", 1)[-1]
             yield run.fact(SQS_QUEUE, arn, name, {"url": url, "fifo": name.endswith(".fifo")}, tags, "sqs:ListQueues")
