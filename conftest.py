@@ -84,6 +84,17 @@ def live_workers(django_db_setup, django_db_blocker):
         yield proc
 
 
+@pytest.fixture(scope="session")
+def live_web(live_peers, live_workers, django_db_setup):
+    """A real Roster web server (gunicorn) on the test database; yields its port."""
+    from django.db import connection
+
+    from tests.peers import web_server
+
+    with web_server(connection.settings_dict["NAME"]) as port:
+        yield port
+
+
 @pytest.fixture(autouse=True)
 def _fresh_tenant_cache():
     """Tests create and drop tenants and users: start each with empty host -> tenant and token caches."""

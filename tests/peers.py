@@ -113,3 +113,19 @@ def workers(db_name: str, concurrency: int = 4):
         yield proc
     finally:
         proc.stop()
+
+
+@contextmanager
+def web_server(db_name: str, *, name: str = "web"):
+    """gunicorn serving Roster on the test database in local peers mode (the peers' URLs as the workers have
+    them), on a free loopback port. Yields the port; tenants answer on http://<tenant>.localhost:<port>/."""
+    port = free_port()
+    env = {**worker_env(db_name), "ROSTER_DEBUG": "1", "ROSTER_SSL_REDIRECT": "0"}
+    server = Process(f"{name}-web", [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
+                                     f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class",
+                                     "gthread", "--timeout", "120", "--log-level", "warning"], env=env)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        yield port
+    finally:
+        server.stop()

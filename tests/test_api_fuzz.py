@@ -52,6 +52,10 @@ from audit.events import record
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from discovery.models import Fact, Run, RunStatus
 from discovery.tests.factories import ConnectionFactory, GithubConnectionFactory
+from freshness import receiving, schedules
+from freshness.models import InboundDelivery, Schedule
+from notifications import subscriptions
+from notifications.models import Subscription
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +72,8 @@ VALID_BODIES = {
         {"provider": "github", "name": "fuzz-github", "config": {"org": "fuzz"}, "secret": {"token": "ghp_x"}},
     ],
     ("POST", "/api/v1/tokens/"): [{"username": "fuzz-viewer", "name": "fuzz", "read_only": True}],
+    ("POST", "/api/v1/webhooks/subscriptions/"): [{"name": "fuzz-hook-2", "url": "http://127.0.0.1:9/h",
+                                                   "events": ["run.finished"]}],
 }
 
 
@@ -144,6 +150,13 @@ def world(workspace):
     event = DiscoveryEvent.objects.create(run=done, service=gateway, service_name=gateway.name,
                                           event_type="service_created", new_value={"name": gateway.name})
     audit_event = record("fuzz.seeded", actor="fuzz-admin", obj=gateway)
+    schedules.ensure_schedules()
+    receiving.configure(github)
+    inbound = InboundDelivery.objects.create(connection=github, delivery_id="fuzz", event="push", status="queued",
+                                             plan={"repos": ["payment-gateway"], "forget": [], "teams": False})
+    hook = Subscription(workspace=workspace, name="fuzz-hook", url="http://127.0.0.1:9/hook")
+    subscriptions.create(hook)
+    ping = subscriptions.ping(hook)
 
     ids = {
         "audit-events": [audit_event.pk],
@@ -156,6 +169,11 @@ def world(workspace):
         "teams": [payments.pk],
         "tokens": [spare_token.pk],
         "users": [people["editor"][0].pk, people["viewer"][0].pk],
+        "schedules": list(Schedule.objects.values_list("pk", flat=True)),
+        "github-webhooks": [github.github_webhook.pk],
+        "github-webhooks/deliveries": [inbound.pk],
+        "webhooks/subscriptions": [hook.pk],
+        "webhooks/deliveries": [ping.pk],
     }
     return {"tokens": {role: key for role, (_, key) in people.items()}, "ids": ids}
 
@@ -170,6 +188,8 @@ def api_schema(world):
 def real_path_parameters(path: str, ids: dict) -> list[dict]:
     """Path parameters naming seeded objects, for a path such as /api/v1/services/{id}/events/."""
     parts = path.strip("/").split("/")
+    if len(parts) >= 5 and parts[4].startswith("{"):  # a two-segment resource: /api/v1/webhooks/deliveries/{id}/
+        return [{parts[4].strip("{}"): str(value)} for value in ids.get(f"{parts[2]}/{parts[3]}", [])]
     if len(parts) < 4 or not parts[3].startswith("{"):
         return []
     name = parts[3].strip("{}")

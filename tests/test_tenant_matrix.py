@@ -17,7 +17,11 @@ from catalog.models import DiscoveryEvent, Service, Team
 from discovery import runs
 from discovery.models import Fact
 from discovery.tasks import run_job
-from discovery.tests.factories import ConnectionFactory
+from discovery.tests.factories import ConnectionFactory, GithubConnectionFactory
+from freshness import receiving, schedules
+from freshness.models import InboundDelivery
+from notifications import subscriptions
+from notifications.models import Subscription
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
 
@@ -40,9 +44,19 @@ def objects_of(tenant) -> dict:
         event = DiscoveryEvent.objects.create(service=service, service_name=service.name, event_type="discovered")
         token, _ = tokens.issue(user, name=MARKER)
         audit = record("test.marker", actor=MARKER)
+        schedules.ensure_schedules()
+        github = GithubConnectionFactory(name=f"{MARKER}-github")
+        receiving.configure(github)
+        inbound = InboundDelivery.objects.create(connection=github, delivery_id=MARKER, event="push",
+                                                 status="ignored", detail=MARKER)
+        sub = Subscription(workspace=Workspace.default(), name=f"{MARKER}-hook", url="http://127.0.0.1:9/hook")
+        subscriptions.create(sub)
+        ping = subscriptions.ping(sub)
         return {"connection": conn.pk, "run": run.pk, "fact": fact.pk, "team": team.pk, "service": service.pk,
                 "discovery-event": event.pk, "token": token.pk, "user": user.pk, "audit-event": audit.pk,
-                "arn": fact.external_id}
+                "arn": fact.external_id, "schedule": conn.schedule.pk,
+                "github-webhook-config": github.github_webhook.pk, "github-delivery": inbound.pk,
+                "webhook-subscription": sub.pk, "webhook-delivery": ping.pk}
 
 
 def path_with(name: str, route_path: str, ids: dict) -> str:
