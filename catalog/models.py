@@ -63,6 +63,8 @@ class Service(models.Model):
     health = models.CharField(max_length=16, choices=Health.choices, default=Health.UNKNOWN)
     sources = models.JSONField(default=list, blank=True)
     evidence = models.JSONField(default=list, blank=True)
+    # {at, by, sha, ref, image_tag, environment, source, url, revision, resource}: catalog.reconcile.last_deploy
+    last_deploy = models.JSONField(null=True, blank=True)
     fingerprint = models.CharField(max_length=64, blank=True)
     locked_fields = models.JSONField(default=dict, blank=True)  # field -> corrected value (corrections win)
     hidden = models.BooleanField(default=False)  # "not a service" correction or merged away

@@ -17,6 +17,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
+from catalog.reconcile import last_deploy
 from discovery import facts as kinds
 
 # Sent by apply() inside its transaction, for the ownership step that follows reconcile (ownership
@@ -150,6 +151,7 @@ def apply(result, *, run) -> dict:
         service.confidence = round(max(d.confidence for d in group), 3)
         service.health = draft.health or "unknown"
         service.tags = sorted(getattr(draft, "tags", []) or [])
+        service.last_deploy = last_deploy.newest(d.last_deploy for d in group)
         repo = locked["repo"] if "repo" in locked else draft.repo
         service.repo = repo or ""
         service.repo_url = f"https://github.com/{repo}" if repo else ""
@@ -189,7 +191,7 @@ def apply(result, *, run) -> dict:
 
 def _snapshot(service: Service) -> dict:
     return {"repo": service.repo or None, "name": service.name, "lifecycle": service.lifecycle,
-            "resources": service.resources.count()}
+            "resources": service.resources.count(), "last_deploy": service.last_deploy}
 
 
 def _events(service: Service, before: dict | None, run) -> None:
@@ -212,6 +214,9 @@ def _events(service: Service, before: dict | None, run) -> None:
                 add("repo_unlinked", "repo", before["repo"], None, None, "no longer matched")
             if after["repo"]:
                 add("repo_linked", "repo", before["repo"], after["repo"], service.repo_confidence, service.repo_rule)
+        if last_deploy.changed(before["last_deploy"], after["last_deploy"]):
+            add("service_updated", "last_deploy", before["last_deploy"], after["last_deploy"], None,
+                "another deploy was found" if after["last_deploy"] else "no deploy is known any more")
         changed = {k: (before[k], after[k]) for k in ("name", "lifecycle", "resources") if before[k] != after[k]}
         if changed:
             add("service_updated", ",".join(changed), {k: v[0] for k, v in changed.items()},

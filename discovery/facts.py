@@ -32,12 +32,19 @@ GH_REPO = "github_repository"
 GH_CODEOWNER_RULE = "github_codeowner_rule"
 GH_CATALOG_ENTITY = "catalog_entity"
 GH_DEPLOY_TARGET = "deploy_target"
+GH_DEPLOYMENT = "github_deployment"      # the latest successful deployment of a repository to one environment
+GH_WORKFLOW_RUN = "github_workflow_run"  # the latest successful run of a deploy workflow on the default branch
+
+# Facts that belong to one repository (their ids start github:<prefix>/<org>/<repo>): read, kept or forgotten
+# with it.
+REPO_KINDS = (GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET, GH_DEPLOYMENT, GH_WORKFLOW_RUN)
 
 AWS_KINDS = (
     CFN_STACK, ECS_CLUSTER, ECS_SERVICE, LAMBDA_FUNCTION, APIGW_REST_API, APIGW_HTTP_API,
     RDS_INSTANCE, RDS_CLUSTER, SQS_QUEUE, ECR_REPOSITORY, CLOUDWATCH_ALARM,
 )
-GITHUB_KINDS = (GH_ORG, GH_MEMBER, GH_TEAM, GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET)
+GITHUB_KINDS = (GH_ORG, GH_MEMBER, GH_TEAM, GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET,
+                GH_DEPLOYMENT, GH_WORKFLOW_RUN)
 
 # --- link relations (source -> target) --------------------------------------
 CONTAINS = "contains"            # stack -> any resource in it
@@ -57,7 +64,7 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
     CFN_STACK: frozenset({"status", "created_at", "updated_at", "description", "resources"}),
     ECS_CLUSTER: frozenset({"status"}),
     ECS_SERVICE: frozenset({"cluster", "cluster_arn", "task_definition", "images", "desired_count",
-                            "launch_type", "status"}),
+                            "launch_type", "status", "deployed_at"}),
     LAMBDA_FUNCTION: frozenset({"runtime", "handler", "description", "last_modified", "memory_size",
                                 "package_type", "event_sources"}),
     APIGW_REST_API: frozenset({"api_id", "description", "created_at", "endpoint_types"}),
@@ -79,6 +86,10 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
                                   "lifecycle", "description", "tags", "path"}),
     GH_DEPLOY_TARGET: frozenset({"repo", "target_kind", "name", "cluster", "stage", "account", "region",
                                  "path", "line", "source"}),
+    GH_DEPLOYMENT: frozenset({"repo", "environment", "deployment_id", "sha", "ref", "task", "actor", "created_at",
+                              "state", "deployed_at", "url"}),
+    GH_WORKFLOW_RUN: frozenset({"repo", "workflow", "workflow_name", "run_id", "run_number", "head_sha",
+                                "head_branch", "event", "status", "conclusion", "actor", "created_at", "url"}),
 }
 
 
@@ -127,5 +138,6 @@ def github_id(kind: str, *parts: str) -> str:
     prefix = {
         GH_ORG: "org", GH_MEMBER: "user", GH_TEAM: "team", GH_REPO: "repo",
         GH_CODEOWNER_RULE: "codeowners", GH_CATALOG_ENTITY: "catalog", GH_DEPLOY_TARGET: "deploy",
+        GH_DEPLOYMENT: "deployment", GH_WORKFLOW_RUN: "workflow_run",
     }[kind]
     return "github:" + prefix + "/" + "/".join(parts)

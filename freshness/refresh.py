@@ -7,11 +7,10 @@ from django.utils import timezone
 
 from discovery import store, workflow
 from discovery.choices import ScanMode
-from discovery.facts import GH_CATALOG_ENTITY, GH_CODEOWNER_RULE, GH_DEPLOY_TARGET, GH_REPO, github_id
+from discovery.facts import REPO_KINDS, github_id
 from freshness.models import InboundDelivery
 
 Status = InboundDelivery.Status
-REPO_KINDS = (GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET)
 
 
 class Busy(Exception):

@@ -114,9 +114,36 @@ def _org(org: dict[str, Any]) -> dict[str, Any]:
         repo["commits"] = repo.get("commits") or []
         repo["languages"] = repo.get("languages") or {}
         repo["topics"] = repo.get("topics") or []
+        repo["deployments"] = [_deployment(d, repo["name"]) for d in (repo.get("deployments") or [])]
+        repo["workflow_runs"] = [_workflow_run(r, repo["name"]) for r in (repo.get("workflow_runs") or [])]
         repos.append(repo)
     org["repos"] = repos
     return org
+
+
+DEPLOYMENT_STATES = ("success", "failure", "error", "inactive", "pending", "queued", "in_progress")
+
+
+def _deployment(raw: Any, repo: str) -> dict[str, Any]:
+    """A deployment as GitHub records one; sha and ref left out mean the default branch's head at the time."""
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"repo {repo}: a deployment must be a mapping, got {raw!r:.60}")
+    deployment = {"environment": "production", "sha": None, "ref": None, "task": "deploy", "creator": None,
+                  "created_at": None, "status": "success", "description": "", "log_url": "", **raw}
+    if deployment["status"] not in DEPLOYMENT_STATES:
+        raise ScenarioError(f"repo {repo}: deployment status must be one of {DEPLOYMENT_STATES}, "
+                            f"got {deployment['status']!r}")
+    return deployment
+
+
+def _workflow_run(raw: Any, repo: str) -> dict[str, Any]:
+    """A workflow run of a file under .github/workflows (named by its file name or its path)."""
+    if not isinstance(raw, dict) or not raw.get("workflow"):
+        raise ScenarioError(f"repo {repo}: a workflow run must be a mapping naming its workflow file, got {raw!r:.60}")
+    run = {"head_sha": None, "head_branch": None, "event": "push", "status": "completed", "actor": None,
+           "created_at": None, "run_number": None, **raw}
+    run.setdefault("conclusion", "success" if run["status"] == "completed" else None)
+    return run
 
 
 def parse_ref(ref: str) -> tuple[str, str]:

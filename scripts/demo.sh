@@ -27,6 +27,9 @@ with tenant_scope('$TENANT'):
     u = get_user_model().objects.get(username='admin'); u.set_password(os.environ['ROSTER_DEMO_PASSWORD']); u.save()
 " >/dev/null
 PORT="${PORT:-8000}"
+# The emulator sends signed webhooks to this Roster as its state changes: a push shows in the catalog at once.
+$PY manage.py emulator_webhooks "$TENANT" --base-url "http://$TENANT.localhost:$PORT" >/dev/null
+GITHUB_URL="$(grep '^ROSTER_GITHUB_EMULATOR_URL=' .run/env | cut -d= -f2-)"
 cat <<MSG
 
   Console: http://$TENANT.localhost:$PORT/   (sign in as admin / $(cat .run/admin.password))
@@ -34,6 +37,9 @@ cat <<MSG
   API:    curl -H "Authorization: Token $TOKEN" http://$TENANT.localhost:$PORT/api/v1/services/
   Docs:   http://$TENANT.localhost:$PORT/api/v1/docs/
   Rescan: .venv/bin/python manage.py discover $TENANT --wait
+  Push:   curl -X POST $GITHUB_URL/_emulator/push -H 'Content-Type: application/json' \\
+            -d '{"repo": "<org>/<repo>", "files": {".github/CODEOWNERS": "* @<org>/<team>\\n"}}'
+          (the GitHub emulator sends the signed push webhook; the new owner shows within seconds)
 MSG
 if [ "$SERVE" = "0" ]; then
   echo "  Everything keeps running in the background; 'make stop' stops it."

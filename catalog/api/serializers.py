@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
+from catalog.reconcile.last_deploy import SOURCES
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -38,6 +39,21 @@ def owner_payload(service: Service) -> dict:
     }
 
 
+class LastDeploySerializer(serializers.Serializer):
+    """What a service last deployed (catalog.reconcile.last_deploy): GitHub's word first, else AWS's."""
+
+    at = serializers.DateTimeField(allow_null=True, help_text="When it was deployed (UTC).")
+    by = serializers.CharField(allow_null=True, help_text="GitHub login of who deployed it, when GitHub says.")
+    sha = serializers.CharField(allow_null=True, help_text="The commit deployed, when GitHub says.")
+    ref = serializers.CharField(allow_null=True, help_text="The branch or tag deployed, when GitHub says.")
+    image_tag = serializers.CharField(allow_null=True, help_text="The image tag an ECS service runs.")
+    environment = serializers.CharField(allow_null=True)
+    source = serializers.ChoiceField(choices=SOURCES)
+    url = serializers.CharField(allow_null=True, help_text="GitHub's page or the deploy's log, when known.")
+    revision = serializers.CharField(allow_null=True, help_text="The ECS task definition family:revision.")
+    resource = serializers.CharField(allow_null=True, help_text="The ARN of the AWS resource that says so.")
+
+
 class ServiceSerializer(serializers.ModelSerializer):
     owner = serializers.SerializerMethodField()
 
@@ -55,11 +71,12 @@ class ServiceDetailSerializer(ServiceSerializer):
     repository = serializers.SerializerMethodField()
     infrastructure = serializers.SerializerMethodField()
     runner_up = serializers.SerializerMethodField()
+    last_deploy = LastDeploySerializer(read_only=True, allow_null=True)
 
     class Meta(ServiceSerializer.Meta):
         fields = ServiceSerializer.Meta.fields + [
             "aliases", "accounts", "regions", "sources", "evidence", "repository", "infrastructure", "runner_up",
-            "owner_candidates", "locked_fields", "missed_scans", "last_seen_at", "created_at"]
+            "owner_candidates", "locked_fields", "missed_scans", "last_seen_at", "created_at", "last_deploy"]
 
     def get_repository(self, obj) -> dict | None:
         if not obj.repo:

@@ -19,8 +19,9 @@ fingerprints. ``reconcile()`` (``reconciler.py``) runs the steps in order:
 5. **Drafts** (``drafts.py``, ``classify.py``): repositories with no infrastructure become components
    (archived and forked ones are excluded).
 6. Owner evidence (``owners.py``): what CODEOWNERS, catalog-info, commits, permissions and tags say,
-   handed over as data; the ownership step scores it (``ownership.inference``). Then identity across
-   runs (``catalog.identity``). Corrections apply to stored services, never here (``ownership.corrections``).
+   handed over as data; the ownership step scores it (``ownership.inference``). The last deploy
+   (``last_deploy.py``): GitHub deployments and deploy workflow runs first, else ECS and Lambda. Then identity
+   across runs (``catalog.identity``). Corrections apply to stored services, never here (``ownership.corrections``).
 
 Rule confidences and what counts as what are in ``rules.py``; tag keys in ``tags.py``; the lookups
 over facts and links in ``resource_index.py``; the input and output shapes in ``types.py``.

@@ -6,6 +6,7 @@ from typing import Iterable
 from catalog import naming
 from catalog.reconcile import classify
 from catalog.reconcile.grouping import Group
+from catalog.reconcile.last_deploy import LastDeploys
 from catalog.reconcile.owners import OwnerEvidence
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.rules import COMPUTE_KINDS, EXISTENCE
@@ -61,9 +62,10 @@ def make_names_unique(drafts: list[ServiceDraft]) -> None:
 class DraftBuilder:
     """Builds the draft of one service group or one repository-only component."""
 
-    def __init__(self, repos: Repositories, owners: OwnerEvidence):
+    def __init__(self, repos: Repositories, owners: OwnerEvidence, deploys: LastDeploys | None = None):
         self.repos = repos
         self.owners = owners
+        self.deploys = deploys
 
     def repo_fields(self, draft: ServiceDraft, repo_id: str) -> None:
         repo = self.repos.repos[repo_id]
@@ -147,6 +149,8 @@ class DraftBuilder:
                                {e["rule"] for e in g.evidence if e["rule"] in ("deploy_workflow", "tagged_resource_group", "explicit_tag")})
         self.owners.gather(draft, g.repo, members, g.existence, g.keys | naming.name_keys(name),
                            {e.name for e in matching})
+        if self.deploys:
+            draft.last_deploy = self.deploys.for_entry(self.repos.repos[g.repo] if g.repo else None, members)
         return draft
 
     def component(self, repo_id: str) -> ServiceDraft:
@@ -168,4 +172,6 @@ class DraftBuilder:
         draft.evidence = [{"rule": "repository_only", "facts": [repo_id], "confidence": EXISTENCE["repo"],
                            "detail": f"repository {repo.name} has no infrastructure: a {draft.component_type} component"}]
         self.owners.gather(draft, repo_id, [], EXISTENCE["catalog"] if entities else EXISTENCE["repo"])
+        if self.deploys:
+            draft.last_deploy = self.deploys.for_entry(repo, [])
         return draft

@@ -70,6 +70,7 @@ class ServiceDraft:
     owner_tags: list[str] = field(default_factory=list)   # raw owner-tag values seen on its resources
     # what reconcile saw about the owner, for the ownership step to score (``ownership.inference``)
     owner_evidence: dict[str, Any] = field(default_factory=dict)
+    last_deploy: dict[str, Any] | None = None   # ``last_deploy.FIELDS``, or None when nothing says
     existing_id: Any = None
     fingerprint: str = ""
 

@@ -84,8 +84,8 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = ["id", "kind", "connection", "status", "trigger", "requested_by", "group_id", "selection",
-                  "selection_hash", "full_scan", "scan_mode", "total", "processed", "succeeded", "failed", "skipped", "stats",
-                  "failures", "warnings", "created_at", "started_at", "finished_at", "duration_seconds"]
+                  "selection_hash", "full_scan", "scan_mode", "total", "processed", "succeeded", "failed", "skipped",
+                  "stats", "failures", "warnings", "created_at", "started_at", "finished_at", "duration_seconds"]
 
 
 class RunDetailSerializer(RunSerializer):
@@ -102,9 +102,9 @@ class DiscoverRequestSerializer(serializers.Serializer):
     regions = serializers.ListField(child=serializers.CharField(), required=False)
     kinds = serializers.ListField(child=serializers.CharField(), required=False)
     repos = serializers.ListField(child=serializers.CharField(), required=False)
-    mode = serializers.ChoiceField(choices=ScanMode.choices, default=ScanMode.AUTO, help_text=(
+    mode = serializers.ChoiceField(choices=ScanMode.choices, required=False, help_text=(
         "full: read everything; incremental: skip what has not changed since the last read (never retires "
-        "anything); auto: GitHub reads incrementally when a full read is recent, AWS reads everything."))
+        "anything); auto (the default): GitHub reads incrementally when a full read is recent, AWS reads everything."))
 
 
 class FactSerializer(serializers.ModelSerializer):

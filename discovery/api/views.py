@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from discovery import audit, connection_config, runs, templates, workflow
+from discovery.choices import ScanMode
 from discovery.api.filters import FactFilterSet, RunFilterSet
 from discovery.api.serializers import (
     ConnectionSerializer, DeadLetterSerializer, DiscoverRequestSerializer, FactSerializer, RunDetailSerializer,
@@ -140,7 +141,7 @@ class ConnectionViewSet(viewsets.ModelViewSet):
             result = workflow.discover_workspace(conn.workspace, connection_ids=[conn.pk],
                                                  selection=_selection(payload.validated_data), trigger="api",
                                                  requested_by=request.user.get_username(),
-                                                 scan_mode=payload.validated_data["mode"])
+                                                 scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
         return _discover_response(result)
 
     @extend_schema(responses={200: RunSerializer(many=True)})
@@ -217,7 +218,7 @@ class DiscoveryViewSet(viewsets.ViewSet):
                                                  connection_ids=payload.validated_data.get("connections"),
                                                  selection=_selection(payload.validated_data), trigger="api",
                                                  requested_by=request.user.get_username(),
-                                                 scan_mode=payload.validated_data["mode"])
+                                                 scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
         return _discover_response(result)
 
 

@@ -25,7 +25,8 @@ def hook(workspace):
 
 def deliver(connection, secret, payload, *, event="push", delivery=None, signature=None, host="alpha.localhost"):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    sig = signature if signature is not None else "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    sig = signature if signature is not None else \
+        "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     return Client(HTTP_HOST=host).post(
         f"/webhooks/github/{connection.pk}/", data=body, content_type="application/json",
         HTTP_X_GITHUB_EVENT=event, HTTP_X_GITHUB_DELIVERY=delivery or str(uuid.uuid4()), HTTP_X_HUB_SIGNATURE_256=sig)
@@ -188,3 +189,11 @@ def test_a_webhook_cannot_be_made_for_an_aws_connection(api, workspace):
     aws = ConnectionFactory(workspace=workspace)
     answer = api("admin").post("/api/v1/github-webhooks/", {"connection": str(aws.pk)}, format="json")
     assert answer.status_code == 404
+
+
+def test_an_oversized_body_is_413_before_any_signature_work(hook, settings):
+    connection, secret = hook
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    answer = deliver(connection, secret, {**PUSH, "padding": "x" * 4096})
+    assert answer.status_code == 413
+    assert not InboundDelivery.objects.exists()

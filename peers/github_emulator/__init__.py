@@ -4,6 +4,20 @@
     base_url, stop = start_in_thread("scenarios/sample-messy.yaml")
 
 CLI: ``python -m peers.github_emulator --port N [--scenario FILE] [--latency-ms N] [--token T ...]``.
+
+Webhooks: the emulator sends GitHub's webhooks, signed, to loopback receivers. Register one with GitHub's
+REST API (``POST /orgs/{org}/hooks``, ``POST /repos/{owner}/{repo}/hooks``, owner token) or without a token
+through ``POST /_emulator/hooks`` ``{"url", "secret", "events": ["*"]}`` (``"org"``, ``"repo"`` or
+``"app": true`` to narrow or to make it the GitHub App's). Changes made through the control API
+(``/_emulator/push``, ``/_emulator/repos/...``, ``/_emulator/orgs/...``,
+``/_emulator/installation/repositories``; ``routes/control.py`` and ``routes/control_changes.py`` list
+them) then reach every hook GitHub would send them to; ``?wait=1`` or ``POST /_emulator/hooks/flush``
+waits for the deliveries, ``GET /_emulator/deliveries`` lists them. ``webhook_schemas.validate_payload``
+checks a payload against GitHub's published schemas (npm ``@octokit/webhooks-schemas``).
+
+    requests.post(f"{base}/_emulator/hooks", json={"url": "http://acme.localhost:8000/webhooks/github",
+                                                   "secret": "s", "org": "acme"})
+    requests.post(f"{base}/_emulator/repos/acme/billing/rename?wait=1", json={"name": "payments"})
 """
 from __future__ import annotations
 

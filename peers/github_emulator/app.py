@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from . import graphql_api, oauth
 from .rest import DOCS, error
 from .routes import BLUEPRINTS
+from .webhooks import EXTENSION as WEBHOOKS, Webhooks
 from .state import (
     EXTENSION, JWT_MAX_LIFETIME, RATE_DOCS, SECONDARY_MESSAGE, Budget, Emulator, Faults, GitHubApp, Identity,
 )
@@ -79,6 +80,7 @@ def create_app(scenario: dict[str, Any] | None = None, *, tokens: Any = None, ra
     app = Flask(__name__)
     app.url_map.strict_slashes = False  # GitHub serves "/contents/" like "/contents"
     app.extensions[EXTENSION] = emu
+    app.extensions[WEBHOOKS] = Webhooks()  # registered hooks and the deliveries sent to them
     app.wsgi_app = _EnterprisePaths(app.wsgi_app)  # type: ignore[method-assign]
     if warm_schema:  # building GitHub's schema takes seconds; do it before the first query needs it
         threading.Thread(target=graphql_api.get_schema, daemon=True).start()

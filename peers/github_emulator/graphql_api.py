@@ -28,6 +28,7 @@ from graphql import (
 )
 from graphql.execution.values import get_variable_values
 
+from .changes import at_ref
 from .rest import Urls
 from .store import EPOCH, Commit, Member, Org, Repo, Store, Team, TreeEntry, is_binary, iso, node_id, stable_id
 
@@ -618,11 +619,16 @@ class Graph:
 
         def ref(qualifiedName: str, **_: Any) -> dict[str, Any] | None:
             branch = qualifiedName.removeprefix("refs/heads/")
-            return self.ref(org, r) if branch == r.default_branch and not r.is_empty else None
+            if branch == r.default_branch:
+                return self.ref(org, r) if not r.is_empty else None
+            view = at_ref(r, branch) if branch in r.branches else None  # pushed through the control API
+            return self.ref(org, view, home=r) if view else None
 
         def refs(**a: Any) -> dict[str, Any]:
             items = [r] if a.get("refPrefix") == "refs/heads/" and not r.is_empty else []
-            return connection(items, a, lambda _: self.ref(org, r))
+            if items:
+                items = sorted(items + [at_ref(r, name) for name in r.branches], key=lambda v: v.default_branch)
+            return connection(items, a, lambda v: self.ref(org, v, home=r))
 
         return {
             "__typename": "Repository", "id": node_id("R", r.id), "databaseId": r.id, "name": r.name,
@@ -639,10 +645,15 @@ class Graph:
             "ref": ref, "refs": refs, "object": lambda **a: self.object(org, r, a.get("expression"), a.get("oid")),
         }
 
-    def ref(self, org: Org, r: Repo) -> dict[str, Any]:
+    def ref(self, org: Org, r: Repo, home: Repo | None = None) -> dict[str, Any]:
+        """A branch: ``r`` is the repository as of that branch (``changes.at_ref``), ``home`` the repository
+        itself when that is another branch."""
+        home = home or r
+        on_default = r.default_branch == home.default_branch
+        ref_id = r.id if on_default else stable_id("ref", f"{r.full_name}/{r.default_branch}")
         return {
-            "__typename": "Ref", "id": node_id("REF", r.id), "name": r.default_branch, "prefix": "refs/heads/",
-            "repository": lambda **_: self.repo(org, r),
+            "__typename": "Ref", "id": node_id("REF", ref_id), "name": r.default_branch, "prefix": "refs/heads/",
+            "repository": lambda **_: self.repo(org, home),
             "target": lambda **_: self.commit(org, r, 0) if r.commits else None,
         }
 

@@ -229,10 +229,10 @@ def integration(app_id: int, slug: str, owner: Org | None, installs: int, urls: 
     }
 
 
-def installation(install_id: int, app_id: int, slug: str, org: Org, urls: Urls) -> dict[str, Any]:
+def installation(install_id: int, app_id: int, slug: str, org: Org, urls: Urls, selection: str = "all") -> dict[str, Any]:
     return {
         "id": install_id, "client_id": f"Iv1.{app_id:016x}", "account": org_owner(org, urls),
-        "repository_selection": "all", "access_tokens_url": f"{urls.api}/app/installations/{install_id}/access_tokens",
+        "repository_selection": selection, "access_tokens_url": f"{urls.api}/app/installations/{install_id}/access_tokens",
         "repositories_url": f"{urls.api}/installation/repositories",
         "html_url": f"{urls.html}/organizations/{org.login}/settings/installations/{install_id}",
         "app_id": app_id, "app_slug": slug, "target_id": org.id, "target_type": "Organization",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -38,6 +38,8 @@ class GitHubApp:
     public_key: str  # PEM
     slug: str = "roster-emulator"
     installed_on: list[str] | None = None  # org logins; None = every org in the scenario
+    # lower org login -> ids of the repositories its installation may see; absent = all (repository_selection)
+    selected: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,12 @@ class Emulator:
         if installed is not None and org_login.lower() not in {x.lower() for x in installed}:
             return None
         return stable_id("installation", f"{self.app.id}/{self.store.org(org_login).login}")
+
+    def installation_repo_ids(self, org_login: str) -> frozenset[int] | None:
+        """The ids of the repositories the app's installation on an org may see; None when it sees all."""
+        if self.app is None:
+            return None
+        return self.app.selected.get(org_login.lower())
 
     def installation_org(self, install_id: int) -> Any:
         return next((o for o in self.store.orgs.values() if self.installation_id(o.login) == install_id), None)

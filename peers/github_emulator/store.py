@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from .deploy_history import Deployment, WorkflowRun, build_deploy_history
+
 # Creation date for things the scenario gives none for (orgs, teams, users, repos without commits).
 EPOCH = "2020-01-01T00:00:00Z"
 PERMISSIONS = ("pull", "triage", "push", "maintain", "admin")
@@ -102,6 +104,16 @@ class TreeEntry:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """A branch besides the default one (pushed through the control API): its commits and files."""
+    name: str
+    commits: tuple[Commit, ...]  # newest first
+    files: dict[str, bytes]
+    dirs: dict[str, tuple[TreeEntry, ...]] = field(default_factory=dict)
+    root_sha: str = EMPTY_TREE
+
+
+@dataclass(frozen=True)
 class Repo:
     owner: str
     name: str
@@ -122,6 +134,10 @@ class Repo:
     index: int  # declaration order = creation order
     dirs: dict[str, tuple[TreeEntry, ...]] = field(default_factory=dict)  # dir path ("" = root) -> entries
     root_sha: str = EMPTY_TREE
+    branches: dict[str, Branch] = field(default_factory=dict)  # other branches, by name (changes.py)
+    collaborators: dict[str, str] = field(default_factory=dict)  # direct collaborator login -> permission
+    deployments: tuple[Deployment, ...] = ()  # newest first (deploy_history.py)
+    workflow_runs: tuple[WorkflowRun, ...] = ()  # newest first
 
     @property
     def full_name(self) -> str:
@@ -252,6 +268,7 @@ def _repo(org_login: str, raw: dict[str, Any], index: int, members: dict[str, Me
         default_branch=str(raw.get("default_branch") or "main"), pushed_at=pushed_at, created_at=created_at,
         updated_at=iso(raw.get("updated_at")) or pushed_at or created_at, commits=commits,
         id=stable_id("repo", full_name), index=index, **_tree(files),
+        **build_deploy_history(full_name, raw, commits, str(raw.get("default_branch") or "main"), pushed_at),
     )
 
 

@@ -5,6 +5,7 @@ import { api, candidatesOf, evidenceOf, must, repositoryOf, resourcesOf, runnerU
 import { CorrectDialog } from "../components/CorrectDialog";
 import { Badge, Card, Empty, ErrorState, Loading, Page, pct, when } from "../components/ui";
 import { consoleUrl } from "../lib/aws";
+import { DEPLOY_SOURCES, deployLink, deployedWhat, describeDeploy, type LastDeploy } from "../lib/deploys";
 import { SIGNAL_NAMES, SIGNAL_WEIGHTS } from "../lib/options";
 import { remember } from "../lib/recent";
 import { canEdit, useMe } from "../lib/session";
@@ -138,6 +139,29 @@ function Resources({ service }: { service: ServiceDetail }) {
   );
 }
 
+function LastDeployLine({ deploy }: { deploy: LastDeploy | null | undefined }) {
+  if (!deploy) return <dd>—</dd>;
+  const what = deployedWhat(deploy);
+  const link = deployLink(deploy);
+  const aws = deploy.resource ? consoleUrl(deploy.resource) : null;
+  return (
+    <dd data-testid="last-deploy">
+      {when(deploy.at)}
+      {what && <> · {link ? <a className="link" href={link} target="_blank" rel="noopener noreferrer">{what}</a> : <span className="font-mono">{what}</span>}</>}
+      {deploy.environment && <> to {deploy.environment}</>}
+      {deploy.by && <> by {deploy.by}</>}
+      <span className="block text-xs text-slate-600">
+        from the {DEPLOY_SOURCES[deploy.source] ?? deploy.source}
+        {aws && <> · <a className="link" href={aws} target="_blank" rel="noopener noreferrer">Open in AWS console<span className="sr-only"> (last deploy)</span></a></>}
+      </span>
+    </dd>
+  );
+}
+
+function change(field: string, value: unknown): string {
+  return field === "last_deploy" ? describeDeploy(value) : JSON.stringify(value ?? null);
+}
+
 function History({ id }: { id: string }) {
   const events = useInfiniteQuery({
     queryKey: ["service-events", id],
@@ -153,7 +177,7 @@ function History({ id }: { id: string }) {
           {items.map((e) => (
             <li key={e.id} className="text-sm">
               <span className="font-medium">{e.event_type.replace(/_/g, " ")}</span>
-              {e.field && <> · {e.field}: {JSON.stringify(e.old_value ?? null)} → {JSON.stringify(e.new_value ?? null)}</>}
+              {e.field && <> · {e.field.replace(/_/g, " ")}: {change(e.field, e.old_value)} → {change(e.field, e.new_value)}</>}
               {e.reason && <span className="text-slate-600"> ({e.reason}{e.confidence != null ? `, ${pct(e.confidence)}` : ""})</span>}
               <div className="text-xs text-slate-600">{when(e.created_at)}{e.run && <> · <Link className="link" to={`/runs/${e.run}`}>run</Link></>}</div>
             </li>
@@ -223,6 +247,7 @@ export default function ServicePage() {
               <dt className="text-slate-600">Aliases</dt><dd>{strings(s.aliases).join(", ") || "—"}</dd>
               <dt className="text-slate-600">Confidence</dt><dd>{pct(s.confidence)}</dd>
               <dt className="text-slate-600">Last seen</dt><dd>{when(s.last_seen_at)}</dd>
+              <dt className="text-slate-600">Last deploy</dt><LastDeployLine deploy={s.last_deploy} />
             </dl>
           </Card>
           <History id={s.id} />

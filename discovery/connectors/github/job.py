@@ -1,14 +1,17 @@
 """Run one GitHub job of a discovery: ``github_teams`` (org, members, teams) or ``github_repos``.
 
-Repositories come in GraphQL pages of up to 50 with their files and recent commits in the same query.
-An incremental run (the same selection succeeded before) lists repositories cheaply first and only
-fetches those whose pushedAt changed; the rest are marked as seen without being read again.
+Repositories come in GraphQL pages of up to 50 with their files and recent commits in the same query;
+those with deploy workflows then get their last deploys over REST (``deploys.py``, a few conditional
+requests each, a few repositories at a time). An incremental run (the same selection succeeded before) lists
+repositories cheaply first and only fetches those whose pushedAt changed; the rest are marked as seen without
+being read again, but their deploys are asked again (a deploy needs no push) when ``known_deploys`` names them.
 
 Plain code: what it needs from earlier runs comes in a ``GithubScanState`` that the executor reads from the
 database and the cache (``discovery.scan_state``), and what is worth keeping goes back through ``learned()``.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -16,6 +19,7 @@ from discovery import endpoints
 from discovery.connectors.github import queries
 from discovery.connectors.github.auth import resolve_token
 from discovery.connectors.github.client import GITHUB_COUNTS, BadGateway, EtagStore, GithubClient, refused
+from discovery.connectors.github.deploys import DeployReader, deploy_workflows, read_all
 from discovery.connectors.github.errors import GithubFailure
 from discovery.connectors.github.repo_facts import repo_batch, team_batch
 from discovery import facts as k
@@ -24,6 +28,7 @@ from discovery.facts import Batch, github_id
 PERMISSIONS = {"ADMIN": "admin", "MAINTAIN": "maintain", "WRITE": "push", "TRIAGE": "triage", "READ": "pull"}
 MAX_PAGE = 50
 MIN_PAGE = 5
+DEPLOY_READERS = 4  # repositories whose deploys are read at once (the client allows 8 requests in flight)
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,9 @@ class GithubScanState:
     known_pushed_at: dict[str, str] | None = None
     # Conditional requests: request key -> (etag, body, next link), as learned by earlier jobs.
     etags: dict[str, tuple] = field(default_factory=dict)
+    # github_repos, incremental: repositories an earlier scan found deploy workflows in, by name ->
+    # (default branch, web URL, workflow paths); their deploys are read even when nothing was pushed.
+    known_deploys: dict[str, tuple] = field(default_factory=dict)
 
 
 class GithubJobScanner:
@@ -56,6 +64,7 @@ class GithubJobScanner:
             raise refused(exc, self.org) from None
         self.etags = EtagStore(state.etags)
         self.client = GithubClient(base_url, resolve_token(self.config, state.secret), etag_cache=self.etags)
+        self.deploys = DeployReader(self.client, self.org)
         self.skipped_unchanged = 0
         self.skipped_excluded = 0
         self.mode = "full"
@@ -214,6 +223,13 @@ class GithubJobScanner:
         self.skipped_unchanged = len(unchanged)
         touched = [prefix for name in unchanged for prefix in _repo_prefixes(self.org, name)]
         yield Batch(touched=touched, api_calls=self.client.stats.api_calls)
+        redeployable = [(name, *self.state.known_deploys[name]) for name in unchanged
+                        if name in self.state.known_deploys]
+        if redeployable:
+            calls = self.client.stats.api_calls
+            batch = self._read_deploys([(name, branch, list(paths), url) for name, branch, url, paths in redeployable])
+            batch.api_calls = self.client.stats.api_calls - calls
+            yield batch
         step = MAX_PAGE
         i = 0
         while i < len(changed):
@@ -231,20 +247,35 @@ class GithubJobScanner:
 
     def _batch_for(self, nodes: list[dict], api_calls: int) -> Batch:
         batch = Batch(api_calls=api_calls)
+        deploy_sources = []
         for node in nodes:
             if not self._wanted(node):
                 self.skipped_excluded += 1
                 continue
-            repo_facts = repo_batch(self.org, repo_input(node))
+            repo = repo_input(node)
+            repo_facts = repo_batch(self.org, repo)
             batch.facts.extend(repo_facts.facts)
             batch.links.extend(repo_facts.links)
             batch.warnings.extend(repo_facts.warnings)
+            workflows = deploy_workflows(repo_facts.facts)
+            if workflows:
+                deploy_sources.append((repo["name"], repo["default_branch"] or None, workflows, repo["url"] or None))
+        if deploy_sources:
+            calls = self.client.stats.api_calls
+            deploys = self._read_deploys(deploy_sources)
+            batch.facts.extend(deploys.facts)
+            batch.warnings.extend(deploys.warnings)
+            batch.touched.extend(deploys.touched)
+            batch.api_calls += self.client.stats.api_calls - calls
         return batch
+
+    def _read_deploys(self, sources: list[tuple]) -> Batch:
+        with ThreadPoolExecutor(DEPLOY_READERS, thread_name_prefix="github-deploys") as pool:
+            return read_all(self.deploys, sources, pool.map)
 
 
 def _repo_prefixes(org: str, name: str) -> list[str]:
-    return [github_id(kind, org, name) for kind in (k.GH_REPO, k.GH_CODEOWNER_RULE, k.GH_CATALOG_ENTITY,
-                                                    k.GH_DEPLOY_TARGET)]
+    return [github_id(kind, org, name) for kind in k.REPO_KINDS]
 
 
 def _tree_files(entries: list[dict]) -> Iterator[dict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from .. import rest
+from ..changes import at_ref
 from ..rest import DOCS, error
 from ..state import Identity
 from ..web import emulator, not_found, rest_route, urls
@@ -29,9 +30,10 @@ def contents(owner: str, name: str, path: str):
     if r is None:
         return not_found(doc)
     ref = request.args.get("ref")
-    if ref and ref not in (r.default_branch, f"refs/heads/{r.default_branch}", "HEAD") and not (
-            r.commits and len(ref) >= 7 and r.commits[0].oid.startswith(ref)):
+    view = at_ref(r, ref)  # another branch answers with its own files
+    if view is None:
         return 404, error(f"No commit found for the ref {ref}", doc, 404), {}
+    r = view
     if r.is_empty:
         return 404, error("This repository is empty.", doc, 404), {}
     entry = r.entry(path)
@@ -48,7 +50,8 @@ def contents(owner: str, name: str, path: str):
 @bp.get("/_raw/<owner>/<name>/<branch>/<path:path>")
 def raw_file(owner: str, name: str, branch: str, path: str) -> Response:
     r = emulator().store.repo(owner, name)
-    entry = r.entry(path) if r and branch == r.default_branch else None
+    r = at_ref(r, branch) if r else None
+    entry = r.entry(path) if r else None
     if entry is None or entry.is_dir:
         return Response("404: Not Found", 404, content_type="text/plain; charset=utf-8")
     return Response(r.files[entry.path], content_type="text/plain; charset=utf-8")

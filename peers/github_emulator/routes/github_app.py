@@ -16,6 +16,11 @@ from ..web import app_route, emulator, urls
 bp = Blueprint("github_app", __name__)
 
 
+def selection(org: Any) -> str:
+    """The installation's repository_selection on ``org`` (``/_emulator/installation/repositories``)."""
+    return "all" if emulator().installation_repo_ids(org.login) is None else "selected"
+
+
 def installed_orgs() -> list[Any]:
     emu = emulator()
     return [o for o in emu.store.orgs.values() if emu.installation_id(o.login)]
@@ -31,7 +36,7 @@ def get_app():
 @app_route(bp, "/app/installations")
 def list_installations():
     emu = emulator()
-    return 200, [rest.installation(emu.installation_id(o.login), emu.app.id, emu.app.slug, o, urls())
+    return 200, [rest.installation(emu.installation_id(o.login), emu.app.id, emu.app.slug, o, urls(), selection(o))
                  for o in installed_orgs()]
 
 
@@ -41,7 +46,7 @@ def get_installation(install_id: int):
     o = emu.installation_org(install_id)
     if o is None:
         return 404, error("Not Found", f"{DOCS}/apps/apps#get-an-installation-for-the-authenticated-app", 404)
-    return 200, rest.installation(install_id, emu.app.id, emu.app.slug, o, urls())
+    return 200, rest.installation(install_id, emu.app.id, emu.app.slug, o, urls(), selection(o))
 
 
 @app_route(bp, "/orgs/<org>/installation")
@@ -50,13 +55,15 @@ def org_installation(org: str):
     install_id = emu.installation_id(org)
     if install_id is None:
         return 404, error("Not Found", f"{DOCS}/apps/apps#get-an-organization-installation-for-the-authenticated-app", 404)
-    return 200, rest.installation(install_id, emu.app.id, emu.app.slug, emu.store.org(org), urls())
+    return 200, rest.installation(install_id, emu.app.id, emu.app.slug, emu.store.org(org), urls(),
+                                  selection(emu.store.org(org)))
 
 
 @app_route(bp, "/app/installations/<int:install_id>/access_tokens", methods=("POST",))
 def create_installation_token(install_id: int):
     emu = emulator()
-    if emu.installation_org(install_id) is None:
+    org = emu.installation_org(install_id)
+    if org is None:
         return 404, error("Not Found", f"{DOCS}/apps/apps#create-an-installation-access-token-for-an-app", 404)
     token = "ghs_" + secrets.token_urlsafe(27)[:36]
     expires = time.time() + 3600
@@ -64,4 +71,4 @@ def create_installation_token(install_id: int):
         emu.installation_tokens[token] = (install_id, expires)
     expires_at = datetime.fromtimestamp(expires, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return 201, {"token": token, "expires_at": expires_at, "permissions": rest.APP_PERMISSIONS,
-                 "repository_selection": "all"}
+                 "repository_selection": selection(org)}

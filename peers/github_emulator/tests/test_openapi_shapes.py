@@ -24,7 +24,9 @@ APP_ID = 4343
 SKIPPED = {  # GET rules that are not GitHub REST operations
     "/static/<path:filename>", "/<path:anything>", "/_raw/<owner>/<name>/<branch>/<path:path>",
     "/_emulator/faults", "/_emulator/stats", "/_emulator/oauth/apps", "/login/oauth/authorize",
+    "/_emulator/hooks", "/_emulator/deliveries",
 }
+ORG_HOOK, REPO_HOOK = 1, 2  # the webhooks `served` registers, in that order
 
 # The description's list of installations inlines the account as allOf [simple-user, enterprise], which no
 # account satisfies (one operation later it is anyOf, as GitHub answers): check each item against that one.
@@ -53,6 +55,13 @@ def served(company):
     base, stop = start_in_thread(app)
     now = int(time.time())
     app_jwt = jwt.encode({"iat": now - 60, "exp": now + 540, "iss": str(APP_ID)}, key, algorithm="RS256")
+    repo = company[2]
+    for hook_id, path in ((ORG_HOOK, f"/orgs/{org['login']}"), (REPO_HOOK, f"/repos/{org['login']}/{repo['name']}")):
+        # nothing listens on port 9: the ping's failed delivery is listed too
+        hook = requests.post(f"{base}{path}/hooks", headers={"Authorization": f"token {TOKEN}"},
+                             json={"name": "web", "config": {"url": "http://127.0.0.1:9/hook"}}).json()
+        assert hook["id"] == hook_id
+    requests.post(f"{base}/_emulator/hooks/flush")
     yield app, base, app_jwt
     stop()
 
@@ -64,6 +73,10 @@ def cases(company) -> dict[str, tuple[str, str, str]]:
     org_id, team_id = stable_id("org", o), stable_id("team", f"{o}/{t}")
     workflow = next(str(p) for p in repo["files"] if str(p).startswith(".github/workflows/")).rsplit("/", 1)[1]
     install = stable_id("installation", f"{APP_ID}/{o}")
+    # a repository with deployments (one of them superseded: two statuses) and workflow runs
+    deployed = next(x for x in org["repos"] if len(x["deployments"]) > 1 and x["workflow_runs"])
+    d = f"{o}/{deployed['name']}"
+    deployment, run = stable_id("deployment", f"{d}/1"), stable_id("workflow-run", f"{d}/0")
     return {
         "/orgs/<org>": ("/orgs/{org}", f"/orgs/{o}", "token"),
         "/orgs/<org>/members": ("/orgs/{org}/members", f"/orgs/{o}/members?per_page=100", "token"),
@@ -89,6 +102,11 @@ def cases(company) -> dict[str, tuple[str, str, str]]:
         "/repos/<owner>/<name>/actions/workflows": ("/repos/{owner}/{repo}/actions/workflows", f"/repos/{r}/actions/workflows", "token"),
         "/repos/<owner>/<name>/actions/workflows/<workflow_id>": ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}", f"/repos/{r}/actions/workflows/{workflow}", "token"),
         "/repos/<owner>/<name>/actions/workflows/<workflow_id>/runs": ("/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", f"/repos/{r}/actions/workflows/{workflow}/runs", "token"),
+        "/repos/<owner>/<name>/actions/runs": ("/repos/{owner}/{repo}/actions/runs", f"/repos/{d}/actions/runs", "token"),
+        "/repos/<owner>/<name>/actions/runs/<int:run_id>": ("/repos/{owner}/{repo}/actions/runs/{run_id}", f"/repos/{d}/actions/runs/{run}", "token"),
+        "/repos/<owner>/<name>/deployments": ("/repos/{owner}/{repo}/deployments", f"/repos/{d}/deployments", "token"),
+        "/repos/<owner>/<name>/deployments/<int:deployment_id>": ("/repos/{owner}/{repo}/deployments/{deployment_id}", f"/repos/{d}/deployments/{deployment}", "token"),
+        "/repos/<owner>/<name>/deployments/<int:deployment_id>/statuses": ("/repos/{owner}/{repo}/deployments/{deployment_id}/statuses", f"/repos/{d}/deployments/{deployment}/statuses", "token"),
         "/app": ("/app", "/app", "jwt"),
         "/app/installations": ("/app/installations", "/app/installations", "jwt"),
         "/app/installations/<int:install_id>": ("/app/installations/{installation_id}", f"/app/installations/{install}", "jwt"),
@@ -98,12 +116,25 @@ def cases(company) -> dict[str, tuple[str, str, str]]:
         "/user/memberships/orgs": ("/user/memberships/orgs", "/user/memberships/orgs", "token"),
         "/user/memberships/orgs/<org>": ("/user/memberships/orgs/{org}", f"/user/memberships/orgs/{o}", "token"),
         "/user/teams": ("/user/teams", "/user/teams", "token"),
+        "/orgs/<org>/hooks": ("/orgs/{org}/hooks", f"/orgs/{o}/hooks", "token"),
+        "/orgs/<org>/hooks/<hook_id>": ("/orgs/{org}/hooks/{hook_id}", f"/orgs/{o}/hooks/{ORG_HOOK}", "token"),
+        "/orgs/<org>/hooks/<hook_id>/deliveries": ("/orgs/{org}/hooks/{hook_id}/deliveries", f"/orgs/{o}/hooks/{ORG_HOOK}/deliveries", "token"),
+        "/repos/<owner>/<name>/hooks": ("/repos/{owner}/{repo}/hooks", f"/repos/{r}/hooks", "token"),
+        "/repos/<owner>/<name>/hooks/<hook_id>": ("/repos/{owner}/{repo}/hooks/{hook_id}", f"/repos/{r}/hooks/{REPO_HOOK}", "token"),
+        "/repos/<owner>/<name>/hooks/<hook_id>/deliveries": ("/repos/{owner}/{repo}/hooks/{hook_id}/deliveries", f"/repos/{r}/hooks/{REPO_HOOK}/deliveries", "token"),
+        "/repos/<owner>/<name>/collaborators": ("/repos/{owner}/{repo}/collaborators", f"/repos/{r}/collaborators", "token"),
+        "/installation/repositories": ("/installation/repositories", "/installation/repositories", "installation"),
     }
 
 
 def _get(served, url: str, auth: str) -> requests.Response:
     _, base, app_jwt = served
     header = f"Bearer {app_jwt}" if auth == "jwt" else f"token {TOKEN}"
+    if auth == "installation":  # an installation token, minted with the app's JWT
+        install = requests.get(f"{base}/app/installations", headers={"Authorization": f"Bearer {app_jwt}"}).json()[0]
+        token = requests.post(f"{base}/app/installations/{install['id']}/access_tokens",
+                              headers={"Authorization": f"Bearer {app_jwt}"}).json()["token"]
+        header = f"token {token}"
     return requests.get(base + url, headers={"Authorization": header}, timeout=30)
 
 
@@ -138,9 +169,8 @@ def test_unmodelled_endpoints_answer_githubs_empty_values(served, company, opena
     expected = {
         f"/repos/{r}/rulesets": ("/repos/{owner}/{repo}/rulesets", []),
         f"/repos/{r}/environments": ("/repos/{owner}/{repo}/environments", {"total_count": 0, "environments": []}),
-        f"/repos/{r}/actions/runs": ("/repos/{owner}/{repo}/actions/runs", {"total_count": 0, "workflow_runs": []}),
-        f"/repos/{r}/deployments": ("/repos/{owner}/{repo}/deployments", []),
-        f"/api/v3/repos/{r}/deployments": ("/repos/{owner}/{repo}/deployments", []),
+        f"/api/v3/repos/{r}/environments": ("/repos/{owner}/{repo}/environments", {"total_count": 0, "environments": []}),
+        f"/repos/{r}/releases": ("/repos/{owner}/{repo}/releases", []),
     }
     for url, (spec_path, body) in expected.items():
         resp = _get(served, url, "token")

@@ -81,6 +81,8 @@ def test_ecs(world):
     service = facts[api]
     assert (service.kind, service.name, service.tags, service.operation) == (
         "ecs_service", "api", {"team": "core"}, "ecs:DescribeServices")
+    # when its running (PRIMARY) deployment started, which moto sets when the service is created
+    assert datetime.fromisoformat(service.attributes.pop("deployed_at")).tzinfo is not None
     assert service.attributes == {
         "cluster": "main", "cluster_arn": main, "task_definition": world["task_definition"],
         "images": [f"{ECR_HOST}/team/api:1.2", "nginx:1.27"], "desired_count": 2, "launch_type": "FARGATE",

@@ -95,8 +95,10 @@ def test_incremental_scan_reads_only_pushed_repositories(in_alpha, emulator, sce
         "Finds things, faster now."
     # Every repository still counts as seen by the incremental run.
     assert Fact.objects.filter(kind=GH_REPO, last_seen_run=second).count() == len(active_repos(scenario))
-    # One cheap listing page and one fetch of the changed repository (the benchmark shows the saving at scale).
-    assert job.stats["extra"]["requests"] == 2 and first.status == RunStatus.SUCCEEDED
+    # One cheap listing page and one fetch of the changed repository (the benchmark shows the saving at scale),
+    # plus its last deploys (search-hub has a deploy workflow): its deployments and its deploy workflow's runs.
+    assert job.stats["extra"]["graphql_requests"] == 2 and job.stats["extra"]["rest_requests"] == 2
+    assert job.stats["extra"]["requests"] == 4 and first.status == RunStatus.SUCCEEDED
 
 
 def test_conditional_requests_cost_nothing_the_second_time(in_alpha, emulator):
