@@ -103,12 +103,12 @@ def run_due(now: datetime | None = None) -> dict:
                 run = runs.get(schedule.connection_id)
                 if run is not None:
                     started.append(str(run.pk))
-                    schedule.last_run, schedule.last_outcome = run, f"started a {mode} read"
+                    schedule.last_run, schedule.last_outcome = run, f"started {_a(mode)} read"
                 else:
                     skipped += 1
                     busy = active.get(schedule.connection_id)
-                    schedule.last_outcome = (f"put off a {mode} read: run {busy.pk} was active" if busy
-                                             else f"put off a {mode} read")
+                    schedule.last_outcome = (f"put off {_a(mode)} read: run {busy.pk} was active" if busy
+                                             else f"put off {_a(mode)} read")
                     # Not done, only put off: try again once the active read has had time to finish.
                     setattr(schedule, f"next_{mode}_at", now + RETRY_WHEN_BUSY)
                     schedule.save()
@@ -116,6 +116,10 @@ def run_due(now: datetime | None = None) -> dict:
                 plan_next(schedule, now, ran=mode)
                 schedule.save()
     return {"started": started, "skipped": skipped}
+
+
+def _a(mode: str) -> str:
+    return f"an {mode}" if mode[0] in "aeiou" else f"a {mode}"
 
 
 def reschedule(schedule: Schedule, now: datetime | None = None) -> None:

@@ -1,6 +1,7 @@
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api, must } from "../api/client";
+import Schedules from "../components/Schedules";
 import { Badge, Empty, ErrorState, Loading, Page, when } from "../components/ui";
 import { firstRunId, LIVE, useDiscover } from "../lib/discover";
 import { canEdit, useMe } from "../lib/session";
@@ -29,6 +30,7 @@ export default function Runs() {
           {discover.isPending ? "Starting…" : "Run discovery"}
         </button>
       )}>
+      {canEdit(me) && <Schedules />}
       {discover.isError && <p role="alert" className="mb-4 rounded-md bg-red-50 p-3 text-sm text-red-800">Could not start discovery: {discover.error.message}</p>}
       {runs.isPending ? <Loading label="Loading runs…" /> : runs.isError ? <ErrorState error={runs.error} retry={() => runs.refetch()} /> : runs.data.results.length === 0 ? (
         <Empty>No discovery has run yet.{canEdit(me) && " Press “Run discovery” to start one, or connect accounts in "}{canEdit(me) && <Link className="link" to="/onboarding">onboarding</Link>}.</Empty>
@@ -46,7 +48,8 @@ export default function Runs() {
                   <td className="px-3 py-2"><Link className="link font-medium" to={`/runs/${r.id}`}>{r.kind} {r.id.slice(0, 8)}</Link></td>
                   <td className="px-3 py-2"><Badge value={r.status} /></td>
                   <td className="px-3 py-2">{r.processed ?? 0}/{r.total ?? 0}{(r.failed ?? 0) > 0 && <span className="text-red-700"> · {r.failed} failed</span>}</td>
-                  <td className="px-3 py-2">{r.trigger}{r.requested_by ? ` by ${r.requested_by}` : ""}</td>
+                  <td className="px-3 py-2">{r.trigger}{r.requested_by && r.requested_by !== r.trigger ? ` by ${r.requested_by}` : ""}
+                    {r.kind === "scan" && r.scan_mode && r.scan_mode !== "auto" && <span className="text-slate-600"> · {r.scan_mode}</span>}</td>
                   <td className="px-3 py-2">{when(r.started_at ?? r.created_at)}</td>
                   <td className="px-3 py-2">{r.duration_seconds != null ? `${r.duration_seconds.toFixed(1)} s` : "—"}</td>
                 </tr>
