@@ -31,10 +31,11 @@ from discovery.planning import plan_jobs
 from discovery.selection import is_full, normalize_selection, selection_hash
 
 
-LEASE = timedelta(seconds=60)  # a dead worker's job is noticed within LEASE + the watchdog's period
-HEARTBEAT_SECONDS = 15         # four renewals per lease: a missed one or two (a slow database) lose nothing
-MAX_ATTEMPTS = 3               # claims of one job before it is dead-lettered
-STALL_AFTER = timedelta(minutes=10)
+# Operator settings (ROSTER_JOB_LEASE_SECONDS, ...; portal.settings checks they fit together).
+LEASE = timedelta(seconds=settings.ROSTER_JOB_LEASE_SECONDS)  # a dead worker's job is noticed within LEASE + the
+HEARTBEAT_SECONDS = settings.ROSTER_JOB_HEARTBEAT_SECONDS      # watchdog's period; a renewal every quarter lease:
+MAX_ATTEMPTS = settings.ROSTER_JOB_MAX_ATTEMPTS                # a missed one or two (a slow database) lose nothing
+STALL_AFTER = timedelta(minutes=settings.ROSTER_RUN_STALL_MINUTES)
 TERMINAL_STATUSES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 DEAD_LETTER = "dead_letter"
 # A reconcile run's steps (reconcile, infer, index, finish) each stop at the task time limit, and a message

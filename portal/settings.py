@@ -251,6 +251,18 @@ ROSTER_GITHUB_EMULATOR_URL = env("ROSTER_GITHUB_EMULATOR_URL", "")
 ROSTER_GITHUB_ENTERPRISE_URLS = [u.strip().rstrip("/") for u in env("ROSTER_GITHUB_ENTERPRISE_URLS", "").split(",")
                                  if u.strip()]
 ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
+# Job leases (discovery.runs): a job's worker renews its lease every heartbeat; a lapsed lease means the worker
+# died, and the watchdog sends the job again, up to the attempts, then dead-letters it.
+ROSTER_JOB_LEASE_SECONDS = int(env("ROSTER_JOB_LEASE_SECONDS", "60"))
+ROSTER_JOB_HEARTBEAT_SECONDS = int(env("ROSTER_JOB_HEARTBEAT_SECONDS", "15"))
+ROSTER_JOB_MAX_ATTEMPTS = int(env("ROSTER_JOB_MAX_ATTEMPTS", "3"))
+ROSTER_RUN_STALL_MINUTES = int(env("ROSTER_RUN_STALL_MINUTES", "10"))
+if not 1 <= ROSTER_JOB_HEARTBEAT_SECONDS <= ROSTER_JOB_LEASE_SECONDS // 2:
+    raise ImproperlyConfigured("ROSTER_JOB_HEARTBEAT_SECONDS must be at least 1 and at most half of "
+                               "ROSTER_JOB_LEASE_SECONDS: a lease must survive a missed renewal")
+if ROSTER_JOB_MAX_ATTEMPTS < 1 or ROSTER_RUN_STALL_MINUTES * 60 <= ROSTER_JOB_LEASE_SECONDS:
+    raise ImproperlyConfigured("ROSTER_JOB_MAX_ATTEMPTS must be at least 1 and ROSTER_RUN_STALL_MINUTES longer "
+                               "than a lease")
 ROSTER_RETIRE_GUARD_RATIO = float(env("ROSTER_RETIRE_GUARD_RATIO", "0.20"))
 
 # --- Webhooks out (notifications) ---------------------------------------------

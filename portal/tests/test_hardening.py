@@ -83,6 +83,18 @@ def test_tasks_stop_before_the_broker_would_hand_them_to_another_worker():
     assert celery_limits(ROSTER_VISIBILITY_TIMEOUT="3600") == (3600, 3570, 3510)  # an operator's longer jobs
 
 
+@pytest.mark.parametrize("setting, value, message", [
+    ("ROSTER_JOB_HEARTBEAT_SECONDS", "40", "at most half of ROSTER_JOB_LEASE_SECONDS"),
+    ("ROSTER_JOB_MAX_ATTEMPTS", "0", "ROSTER_JOB_MAX_ATTEMPTS must be at least 1"),
+    ("ROSTER_RUN_STALL_MINUTES", "1", "longer than a lease"),
+])
+def test_lease_settings_that_do_not_fit_together_are_refused_at_start(setting, value, message):
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", setting: value}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=ROOT, env=environment,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and message in result.stderr
+
+
 def test_a_visibility_timeout_too_short_for_the_time_limits_is_refused_at_start():
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "ROSTER_VISIBILITY_TIMEOUT": "60"}
     result = subprocess.run([sys.executable, "-c", "from celery_app import app; app.conf.task_time_limit"], cwd=ROOT,
