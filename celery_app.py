@@ -35,7 +35,7 @@ app.conf.beat_schedule = {
 # configured, and the task logger has its own). Imported here, after `app` exists: portal imports this module.
 from celery.signals import after_setup_logger, after_setup_task_logger  # noqa: E402
 
-from portal.logging import install_record_redaction, redact_handlers  # noqa: E402
+from portal.logging import install_record_redaction, redact_handlers, use_json  # noqa: E402
 
 install_record_redaction()
 
@@ -46,3 +46,8 @@ def _redact_celery_logs(logger=None, **kwargs):
     install_record_redaction()
     redact_handlers(logger)
     redact_handlers()  # and whatever else is configured by now (Django's LOGGING handlers included)
+    from django.conf import settings
+
+    if settings.ROSTER_LOG_FORMAT == "json" and logger is not None:
+        for handler in logger.handlers:
+            use_json(handler)

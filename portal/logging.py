@@ -95,3 +95,35 @@ def install_record_redaction() -> None:
 
     make_record._roster_redacting = True
     logging.setLogRecordFactory(make_record)
+
+
+class TenantFilter(logging.Filter):
+    """Adds ``tenant``: the schema the process's database connection is in (no query), for JSON logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "tenant"):
+            try:
+                from django.db import connection
+
+                record.tenant = getattr(connection, "schema_name", "") or ""
+            except Exception:  # before Django is set up, or in a thread without a connection
+                record.tenant = ""
+        return True
+
+
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(tenant)s %(process)d"
+
+
+def json_formatter() -> logging.Formatter:
+    """One JSON object per line (python-json-logger), masked like every other line Roster writes."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    return RedactingFormatter(inner=JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level",
+                                                                              "name": "logger"}))
+
+
+def use_json(handler: logging.Handler) -> None:
+    """Celery installs its own handlers in workers and beat: give them the JSON format too."""
+    if not any(isinstance(f, TenantFilter) for f in handler.filters):
+        handler.addFilter(TenantFilter())
+    handler.setFormatter(json_formatter())

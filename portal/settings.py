@@ -281,13 +281,20 @@ ROSTER_SEARCH_BACKEND = env("ROSTER_SEARCH_BACKEND", "postgres")  # postgres | m
 MEILISEARCH_URL = env("MEILISEARCH_URL", "")
 MEILISEARCH_API_KEY = env("MEILISEARCH_API_KEY", "")
 
+# text (the default) or json: one JSON object per line (time, level, logger, message, tenant, process).
+ROSTER_LOG_FORMAT = env("ROSTER_LOG_FORMAT", "text")
+if ROSTER_LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("ROSTER_LOG_FORMAT must be text or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "portal.logging.RedactSecretsFilter"},
+                "tenant": {"()": "portal.logging.TenantFilter"}},
     # Masks the whole formatted line, tracebacks included (the filter alone sees the message only).
-    "formatters": {"redacted": {"class": "portal.logging.RedactingFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"], "formatter": "redacted"}},
+    "formatters": {"redacted": {"class": "portal.logging.RedactingFormatter"},
+                   "json": {"()": "portal.logging.json_formatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact", "tenant"],
+                             "formatter": "json" if ROSTER_LOG_FORMAT == "json" else "redacted"}},
     "root": {"handlers": ["console"], "level": env("ROSTER_LOG_LEVEL", "INFO")},
     "loggers": {"botocore": {"level": "WARNING"}, "urllib3": {"level": "WARNING"}},
 }

@@ -154,3 +154,36 @@ def test_a_real_worker_logs_no_secret():
     assert_redacted(out, "marker-args: calling upstream with", "marker-task-args:", "marker-exc: upstream failed",
                     "marker-task-exc:", "RuntimeError: upstream refused", "marker-print:",
                     "marker-failure: upstream said no to")
+
+
+def test_json_logs_are_one_masked_object_per_line_in_django_and_celery_processes(tmp_path):
+    """ROSTER_LOG_FORMAT=json: the web/commands' handler and the handlers Celery installs write JSON lines
+    (time, level, logger, message, tenant), masked like the text format."""
+    import json
+
+    logfile = tmp_path / "celery.log"
+    code = f"""
+import logging
+import django
+django.setup()
+logging.getLogger("roster.web").warning("marker-web: %s", {TOKEN!r})
+from celery_app import app
+app.log.setup(loglevel="INFO", logfile={str(logfile)!r}, redirect_stdouts=False, colorize=False)
+logging.getLogger("roster.beat").info("marker-beat: %s", {TOKEN!r})
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "ROSTER_LOG_FORMAT": "json"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=settings.BASE_DIR, env=env, capture_output=True,
+                            text=True, timeout=120, check=True)
+    web = [json.loads(line) for line in result.stderr.splitlines() if "marker-web" in line]
+    beat = [json.loads(line) for line in logfile.read_text().splitlines() if "marker-beat" in line]
+    assert [(w["level"], w["logger"], w["tenant"]) for w in web] == [("WARNING", "roster.web", "public")]
+    assert [(b["level"], b["logger"]) for b in beat] == [("INFO", "roster.beat")]
+    for line in web + beat:
+        assert "time" in line and TOKEN not in json.dumps(line) and "[redacted]" in line["message"]
+
+
+def test_an_unknown_log_format_is_refused_at_start():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", "ROSTER_LOG_FORMAT": "xml"}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0 and "ROSTER_LOG_FORMAT must be text or json" in result.stderr
