@@ -5,7 +5,7 @@ SERVE ?= 1
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search bench-console
+.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search bench-console bench-freshness
 
 demo:
 	@scripts/demo.sh "$(SCENARIO)" "$(SERVE)"
@@ -38,3 +38,6 @@ bench-search:
 
 bench-console:
 	@scripts/roster.sh services && .venv/bin/python bench/console.py
+
+bench-freshness:
+	@scripts/roster.sh services && .venv/bin/python bench/freshness.py
