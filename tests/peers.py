@@ -36,6 +36,17 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"{url} did not come up in {timeout:.0f}s")
 
 
+def wait_for(predicate, timeout: float = 180.0, step: float = 0.3):
+    """Poll ``predicate`` until it returns something truthy (returned), or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {getattr(predicate, '__name__', 'it')}")
+
+
 class Process:
     def __init__(self, name: str, args: list[str], env: dict | None = None):
         log_dir = ROOT / ".run" / "log"

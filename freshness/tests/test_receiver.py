@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 from django.test import Client
-from rest_framework.test import APIClient
 
 from discovery.models import Run
 from discovery.tests.factories import ConnectionFactory, GithubConnectionFactory
@@ -155,18 +154,6 @@ def test_a_deleted_repository_is_forgotten_and_the_workspace_reconciled(hook):
     assert refresh.apply(InboundDelivery.objects.get().pk) == "applied"
     assert list(Fact.objects.values_list("external_id", flat=True)) == ["github:repo/acme/older"]
     assert Run.objects.filter(kind=Run.Kind.RECONCILE, trigger="webhook").count() == 1
-
-
-@pytest.fixture
-def api(workspace):
-    from accounts.testing import user_with_token
-
-    def client(role):
-        _, token = user_with_token(f"hook-{role}", role)
-        c = APIClient(HTTP_HOST="alpha.localhost")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return c
-    return client
 
 
 def test_admins_create_and_rotate_the_secret_which_is_shown_once(api, workspace):

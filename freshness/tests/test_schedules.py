@@ -3,7 +3,6 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from discovery.choices import ScanMode
 from discovery.models import Run
@@ -115,18 +114,6 @@ def test_jitter_stays_within_a_tenth_of_the_interval_and_half_an_hour():
     assert all(timedelta(0) <= d <= timedelta(minutes=30) for d in draws)
     assert max(schedules.jitter(1, rng) for _ in range(200)) <= timedelta(minutes=6)
     assert len({d.total_seconds() for d in draws}) > 300  # not all at once
-
-
-@pytest.fixture
-def api(workspace):
-    from accounts.testing import user_with_token
-
-    def client(role):
-        _, token = user_with_token(f"sched-{role}", role)
-        c = APIClient(HTTP_HOST="alpha.localhost")
-        c.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-        return c
-    return client
 
 
 def test_an_edit_through_the_api_takes_effect_at_the_next_tick(api, connection):

@@ -17,6 +17,7 @@ from freshness.models import Schedule
 from peers.demo import setup_tenant
 from peers.scenario import load_scenario
 from portal.models import Tenant
+from tests.peers import wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,16 +44,6 @@ def beat(tmp_path, django_db_blocker):
                    env={**worker_env(connection.settings_dict["NAME"]), "ROSTER_SCHEDULE_TICK_SECONDS": "2"})
     yield proc
     proc.stop()
-
-
-def wait_for(predicate, timeout=180.0, step=0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out")
 
 
 def test_beat_starts_a_due_read_once_in_its_tenant_and_moves_the_schedule_on(tenant, django_db_blocker, beat):

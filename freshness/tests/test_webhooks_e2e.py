@@ -2,7 +2,6 @@
 real workers refresh just what changed, and the catalog (API and search) follows."""
 import http.client
 import json
-import time
 import urllib.request
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from freshness.models import InboundDelivery
 from peers.demo import setup_tenant
 from peers.scenario import load_scenario
 from portal.models import Tenant
+from tests.peers import wait_for
 from portal.workspaces.models import Workspace
 
 pytestmark = pytest.mark.e2e
@@ -46,16 +46,6 @@ def answered(github: str, sent: dict) -> dict:
     """hook id -> the status code its receiver answered, for the deliveries of one change (after ?wait=1)."""
     guids = {d["guid"] for d in sent["deliveries"]}
     return {d["hook_id"]: d["status_code"] for d in control(github, "/_emulator/deliveries") if d["guid"] in guids}
-
-
-def wait_for(predicate, timeout=180.0, step=0.3):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError("timed out")
 
 
 def idle() -> bool:
