@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from discovery import ratelimit
 from discovery.choices import ScanMode
 from discovery.facts import GH_REPO
 from discovery.models import Fact, Job, Run, RunStatus
@@ -31,7 +32,7 @@ def aws_state(connection, job: Job, secret: dict):
     return AwsScanState(config=connection.config, secret=secret, external_id=connection.external_id,
                         connection_name=connection.name, scanner=job.scanner, account=job.account,
                         region=job.region, batch_size=settings.ROSTER_FACT_BATCH_SIZE,
-                        known=_aws_known(connection, job))
+                        known=_aws_known(connection, job), limiter=ratelimit.aws_limiter(job.account))
 
 
 def _aws_known(connection, job: Job):

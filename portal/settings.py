@@ -251,6 +251,13 @@ ROSTER_GITHUB_EMULATOR_URL = env("ROSTER_GITHUB_EMULATOR_URL", "")
 ROSTER_GITHUB_ENTERPRISE_URLS = [u.strip().rstrip("/") for u in env("ROSTER_GITHUB_ENTERPRISE_URLS", "").split(",")
                                  if u.strip()]
 ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
+# The shared token bucket per (tenant, AWS account, service and region) every worker draws from
+# (discovery.ratelimit): requests per second when all is quiet, and the burst a quiet bucket allows.
+# Against the local moto server (local peers mode) the default is ten times faster: moto has no limits to respect.
+ROSTER_AWS_RATE_PER_SECOND = float(env("ROSTER_AWS_RATE_PER_SECOND", "200" if ROSTER_LOCAL_PEERS else "20"))
+ROSTER_AWS_RATE_BURST = float(env("ROSTER_AWS_RATE_BURST", str(2 * ROSTER_AWS_RATE_PER_SECOND)))
+if ROSTER_AWS_RATE_PER_SECOND <= 0 or ROSTER_AWS_RATE_BURST < 1:
+    raise ImproperlyConfigured("ROSTER_AWS_RATE_PER_SECOND must be positive and ROSTER_AWS_RATE_BURST at least 1")
 # Job leases (discovery.runs): a job's worker renews its lease every heartbeat; a lapsed lease means the worker
 # died, and the watchdog sends the job again, up to the attempts, then dead-letters it.
 ROSTER_JOB_LEASE_SECONDS = int(env("ROSTER_JOB_LEASE_SECONDS", "60"))

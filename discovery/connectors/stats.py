@@ -16,8 +16,22 @@ class CallStats:
     wait_seconds: float = 0.0   # backoff and rate-limit waits
     per_operation: Counter = field(default_factory=Counter)  # requests per operation ("ecs:DescribeServices")
     counts: Counter = field(default_factory=Counter)         # connector-specific ("graphql_points", ...)
+    # The shared token bucket the job hands in (discovery.ratelimit.Limiter: acquire(host), penalize(host)).
+    limiter: Any = field(default=None, repr=False, compare=False)
     # Scanners fan calls out to threads: counters move under a lock.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def pace(self, host: str) -> None:
+        """Before a request to ``host``: wait for a token of the shared bucket, counting the wait."""
+        if self.limiter is not None:
+            waited = self.limiter.acquire(host)
+            if waited > 0:
+                self.add(rate_limit_waits=1, wait_seconds=waited)
+
+    def slowed_down(self, host: str) -> None:
+        """``host`` answered "slow down": the shared bucket slows every worker's requests to it."""
+        if self.limiter is not None:
+            self.limiter.penalize(host)
 
     def count_call(self, operation: str) -> None:
         with self._lock:

@@ -9,7 +9,7 @@ Plain code: the executor hands it an ``AwsScanState`` (``discovery.scan_state``)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 from discovery import endpoints
 from discovery.connectors.aws.errors import ScanFailure
@@ -46,6 +46,8 @@ class AwsScanState:
     batch_size: int
     # What the last successful run of this selection stored, for an incremental read; None: read everything.
     known: Known | None = None
+    # The tenant's shared token bucket for this account (discovery.ratelimit); None: requests are not paced.
+    limiter: Any = None
 
 
 class AwsJobScanner:
@@ -63,7 +65,7 @@ class AwsJobScanner:
         self.base = ({"aws_access_key_id": secret["access_key_id"],
                       "aws_secret_access_key": secret["secret_access_key"]}
                      if secret.get("access_key_id") and secret.get("secret_access_key") else None)
-        self.call_stats = CallStats()
+        self.call_stats = CallStats(limiter=state.limiter)
 
     def role_arn(self) -> str:
         role = self.config["role_arn"]

@@ -51,17 +51,20 @@ def call(stats: CallStats, client: Any, operation_name: str, *, retry_policy: Re
     policy = retry_policy or DEFAULT_POLICY
     label = operation_label(client, operation_name)
     method = getattr(client, operation_name)
+    host = f"{client.meta.service_model.service_name}.{client.meta.region_name or 'global'}"
     attempts = 0
 
     def attempt() -> dict[str, Any]:
         nonlocal attempts
         attempts += 1
+        stats.pace(host)
         stats.count_call(label)
         try:
             return method(**kwargs)
         except ClientError as exc:
             if is_throttle(exc):
                 stats.add(throttled=1)
+                stats.slowed_down(host)
             raise
 
     def before_sleep(state: Any) -> None:
