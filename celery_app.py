@@ -9,14 +9,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = CeleryApp("roster")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.conf.task_routes = {
+# Discovery jobs to their tenant's shard first (portal.queues: fair queuing across tenants), then by app.
+app.conf.task_routes = ("portal.queues.route", {
     "discovery.*": {"queue": "discovery"},
     "catalog.*": {"queue": "catalog"},
     "ownership.*": {"queue": "catalog"},
     "search.*": {"queue": "catalog"},
     "freshness.*": {"queue": "discovery"},
     "notifications.*": {"queue": "catalog"},
-}
+})
 app.conf.task_default_queue = "default"
 app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit", "freshness", "notifications"])
 

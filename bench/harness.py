@@ -35,6 +35,7 @@ import psutil  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
+from portal.queues import worker_queues  # noqa: E402
 from tests.peers import GITHUB_TOKEN, Process, free_port, wait_http  # noqa: E402
 
 
@@ -90,7 +91,7 @@ def stack(*, aws_latency_ms: int = 0, github_latency_ms: int = 0, workers: int =
 
         app.control.purge()
         worker = Process("bench-worker", [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q",
-                                          "default,discovery,catalog", "-c", str(workers), "--loglevel", "WARNING",
+                                          worker_queues(), "-c", str(workers), "--loglevel", "WARNING",
                                           "--without-gossip", "--without-mingle", "-n", f"bench-{os.getpid()}@%h"],
                          # Local peers mode: the workers may call these loopback peers, and only these.
                          env={"ROSTER_REDIS_URL": os.environ["ROSTER_REDIS_URL"], "ROSTER_LOCAL_PEERS": "1",

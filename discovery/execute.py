@@ -11,7 +11,9 @@ import logging
 import threading
 import uuid
 
+from django.conf import settings
 from django.db import connection as db
+from django.db.models.functions import Now
 from django_tenants.utils import schema_context
 
 from discovery import runs, scan_state, scanning, store
@@ -84,6 +86,16 @@ def load_run(schema_name: str, workspace_id: str, run_id: str) -> Run:
     if run is None:
         raise ScopeMismatch(f"run {run_id} is not in workspace {workspace_id} of schema {schema_name!r}")
     return run
+
+
+def over_tenant_cap(job: Job) -> bool:
+    """True when this tenant already has ROSTER_TENANT_MAX_RUNNING_JOBS jobs running under a live lease (0: no
+    cap). A soft cap: two workers checking at the same instant may both start."""
+    cap = settings.ROSTER_TENANT_MAX_RUNNING_JOBS
+    if not cap:
+        return False
+    running = Job.objects.filter(status=RunStatus.RUNNING, lease_expires_at__gt=Now()).exclude(pk=job.pk)
+    return running.count() >= cap
 
 
 def execute_job(job: Job) -> Job | str:

@@ -14,13 +14,20 @@ log = logging.getLogger(__name__)
 RECONCILE_TASK = "catalog.reconcile_workspace"
 
 
-@shared_task(name="discovery.run_job", acks_late=True, reject_on_worker_lost=True, ignore_result=False)
-def run_job(schema_name: str, workspace_id: str, run_id: str, job_id: str) -> str:
+# A job over its tenant's cap of running jobs is sent again this much later (a retry: the chord waits for it).
+CAPPED_RETRY_SECONDS = 5
+
+
+@shared_task(name="discovery.run_job", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=False,
+             max_retries=None)
+def run_job(self, schema_name: str, workspace_id: str, run_id: str, job_id: str) -> str:
     try:
         job = execute.load_job(schema_name, workspace_id, run_id, job_id)
     except execute.ScopeMismatch as exc:
         log.error("refused job %s: %s", job_id, exc)
         return "refused"
+    if job.status == RunStatus.QUEUED and execute.over_tenant_cap(job):
+        raise self.retry(countdown=CAPPED_RETRY_SECONDS)  # back to its tenant's shard; the worker is free
     outcome = execute.execute_job(job)
     if isinstance(outcome, str):
         return outcome

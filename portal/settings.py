@@ -263,6 +263,8 @@ if ROSTER_AWS_RATE_PER_SECOND <= 0 or ROSTER_AWS_RATE_BURST < 1:
 ROSTER_JOB_LEASE_SECONDS = int(env("ROSTER_JOB_LEASE_SECONDS", "60"))
 ROSTER_JOB_HEARTBEAT_SECONDS = int(env("ROSTER_JOB_HEARTBEAT_SECONDS", "15"))
 ROSTER_JOB_MAX_ATTEMPTS = int(env("ROSTER_JOB_MAX_ATTEMPTS", "3"))
+# At most this many jobs of one tenant run at once (0: no cap); the others wait in their tenant's queue shard.
+ROSTER_TENANT_MAX_RUNNING_JOBS = int(env("ROSTER_TENANT_MAX_RUNNING_JOBS", "0"))
 ROSTER_RUN_STALL_MINUTES = int(env("ROSTER_RUN_STALL_MINUTES", "10"))
 if not 1 <= ROSTER_JOB_HEARTBEAT_SECONDS <= ROSTER_JOB_LEASE_SECONDS // 2:
     raise ImproperlyConfigured("ROSTER_JOB_HEARTBEAT_SECONDS must be at least 1 and at most half of "

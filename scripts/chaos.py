@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from portal.queues import worker_queues  # noqa: E402
+
 DEFAULT_SCENARIO = ROOT / "scenarios" / "multi-account-co.yaml"
-CHAOS_QUEUES = "default,discovery,catalog"
+CHAOS_QUEUES = worker_queues()
 
 
 # --- shared with tests/test_chaos.py ---------------------------------------------------------------------

@@ -219,6 +219,7 @@ CONF
 
 start_redis() {
   new_secret "$RUN/redis.password"
+  new_secret "$RUN/slack.signing"  # the local Slack peer signs with it, as Slack would with the app's secret
   write_redis_conf
   if [ -f "$RUN/redis.pid" ] && kill -0 "$(cat "$RUN/redis.pid")" 2>/dev/null; then
     # Started by an older roster.sh without a password: require it now, no restart (open connections stay).
@@ -289,6 +290,7 @@ ROSTER_AWS_ENDPOINT_URL=http://127.0.0.1:$MOTO_PORT
 ROSTER_GITHUB_EMULATOR_URL=http://127.0.0.1:$GITHUB_PORT
 ROSTER_DEBUG=1
 ROSTER_WEBHOOK_CONSOLE_URL=http://{host}:$PORT
+SLACK_SIGNING_SECRET=$(cat "$RUN/slack.signing")
 AWS_ACCESS_KEY_ID=roster-local
 AWS_SECRET_ACCESS_KEY=roster-local
 AWS_DEFAULT_REGION=us-east-1
@@ -328,7 +330,8 @@ cmd_peers() {
 cmd_migrate() { "$PY" "$ROOT/manage.py" migrate_schemas --shared -v 0; "$PY" "$ROOT/manage.py" migrate_schemas --tenant -v 0; }
 
 cmd_workers() {
-  start_bg worker "$PY" -m celery -A celery_app worker -Q default,discovery,catalog -c "$WORKERS" \
+  # Every queue: the base ones and each tenant shard of discovery jobs (portal/queues.py).
+  start_bg worker "$PY" -m celery -A celery_app worker -Q "$("$PY" -m portal.queues)" -c "$WORKERS" \
     --loglevel INFO -n "roster@%h" --without-gossip --without-mingle
   start_bg beat "$PY" -m celery -A celery_app beat --loglevel INFO -s "$RUN/celerybeat-schedule"
 }

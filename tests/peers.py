@@ -12,6 +12,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from portal.queues import worker_queues
+
 ROOT = Path(__file__).resolve().parent.parent
 GITHUB_TOKEN = "roster-demo-token"
 # Set by peers(): where workers reach the peers. Endpoints are the operator's settings, never a connection's
@@ -109,7 +111,7 @@ def workers(db_name: str, concurrency: int = 4):
 
     app.control.purge()  # this session's queues only: they carry its prefix (portal.settings_test)
     proc = Process("worker", [sys.executable, "-m", "celery", "-A", "celery_app", "worker", "-Q",
-                              "default,discovery,catalog", "-c", str(concurrency), "--loglevel", "INFO",
+                              worker_queues(), "-c", str(concurrency), "--loglevel", "INFO",
                               "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
                    env=worker_env(db_name))
     try:

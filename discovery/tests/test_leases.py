@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from celery.exceptions import Retry
+
 from discovery import runs, tasks, workflow
 from discovery.models import Job, Run, RunStatus
 from discovery.tests.factories import ConnectionFactory
@@ -207,3 +209,27 @@ def test_queued_jobs_of_a_run_gone_quiet_are_sent_again_once(conn):
                                              (str(run.workspace_id), str(run.pk), str(lam.pk))])
     assert runs.watch().requeued == []  # each sent once: not again before STALL_AFTER
     assert runs.claim_job(lam, "l" * 32)
+
+
+def test_a_tenant_at_its_cap_of_running_jobs_waits_in_its_queue(workspace, settings):
+    from django.db import connection as db
+
+    from discovery import execute
+    from discovery.tasks import run_job
+
+    run = runs.create_scan_run(ConnectionFactory(workspace=workspace), selection={"kinds": ["ecs", "sqs"]})
+    busy, waiting = run.jobs.order_by("key")
+    assert runs.claim_job(busy, "holder")
+    settings.ROSTER_TENANT_MAX_RUNNING_JOBS = 0
+    assert not execute.over_tenant_cap(waiting)  # no cap
+    settings.ROSTER_TENANT_MAX_RUNNING_JOBS = 2
+    assert not execute.over_tenant_cap(waiting)
+    settings.ROSTER_TENANT_MAX_RUNNING_JOBS = 1
+    assert execute.over_tenant_cap(waiting)
+    with mock.patch.object(run_job, "retry", side_effect=Retry()) as retry, pytest.raises(Retry):
+        run_job.run(db.schema_name, str(workspace.pk), str(run.pk), str(waiting.pk))
+    retry.assert_called_once_with(countdown=tasks.CAPPED_RETRY_SECONDS)  # sent again later; nothing ran
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.attempts) == ("queued", 0)
+    Job.objects.filter(pk=busy.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert not execute.over_tenant_cap(waiting)  # a lapsed lease holds no slot
