@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django_tenants.utils import tenant_context
+from django_tenants.utils import schema_context, tenant_context
 from rest_framework.test import APIClient
 
 from accounts.testing import token_for
@@ -86,7 +86,8 @@ def company(live_peers, live_workers, django_db_blocker):
         client = APIClient(HTTP_HOST="e2e-deploys.localhost")
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         yield scenario, tenant, client
-        tenant.delete(force_drop=True)
+        with schema_context("public"):  # API requests leave the connection in the tenant's schema
+            tenant.delete(force_drop=True)
 
 
 def services(client) -> dict:

@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def tenant(live_peers, live_workers, django_db_blocker):
     with django_db_blocker.unblock():
-        setup_tenant(load_scenario(ROOT / "scenarios" / "sample-messy.yaml"), aws_endpoint=live_peers["aws"],
+        # GitHub only: moto is shared by the session, and another module loads this company's AWS accounts.
+        scenario = load_scenario(ROOT / "scenarios" / "sample-messy.yaml")
+        setup_tenant({**scenario, "aws": {**scenario["aws"], "accounts": []}}, aws_endpoint=live_peers["aws"],
                      github_url=live_peers["github"], tenant_name="e2e-schedules")
         tenant = Tenant.objects.get(name="e2e-schedules")
         yield tenant

@@ -57,7 +57,9 @@ def hooked(live_peers, live_web, django_db_blocker):
     """The messy company discovered once, its GitHub connection's webhook registered in the emulator."""
     scenario = load_scenario(ROOT / "scenarios" / "sample-messy.yaml")
     with django_db_blocker.unblock():
-        setup_tenant(scenario, aws_endpoint=live_peers["aws"], github_url=live_peers["github"], tenant_name=TENANT)
+        # GitHub only: moto is shared by the session, and another module loads this company's AWS accounts.
+        setup_tenant({**scenario, "aws": {**scenario["aws"], "accounts": []}}, aws_endpoint=live_peers["aws"],
+                     github_url=live_peers["github"], tenant_name=TENANT)
         tenant = Tenant.objects.get(name=TENANT)
         with tenant_context(tenant):
             with transaction.atomic():
@@ -122,19 +124,27 @@ def test_a_push_to_another_branch_changes_nothing(hooked, django_db_blocker):
         assert Run.objects.count() == runs
 
 
-def test_a_deleted_repository_is_forgotten_and_its_service_loses_it(hooked, django_db_blocker):
+def test_a_deleted_repository_is_forgotten_at_once_and_its_service_retires_by_the_full_reads(hooked,
+                                                                                             django_db_blocker):
     with django_db_blocker.unblock(), tenant_context(hooked["tenant"]):
-        service = Service.objects.filter(repo__startswith=f"{hooked['org']}/", hidden=False).exclude(
-            resources__isnull=True).order_by("name").first() or Service.objects.filter(
-            repo__startswith=f"{hooked['org']}/").order_by("name").first()
+        service = Service.objects.filter(repo__startswith=f"{hooked['org']}/", hidden=False).order_by("name").first()
         owner, name = service.repo.split("/", 1)
         control(hooked["emulator"], f"/_emulator/repos/{owner}/{name}?wait=1", method="DELETE")
-        wait_for(lambda: InboundDelivery.objects.filter(event="repository", action="deleted",
-                                                        status="applied").exists())
-        assert not Fact.objects.filter(external_id=f"github:repo/{owner}/{name}").exists()
+        delivery = wait_for(lambda: InboundDelivery.objects.filter(event="repository", action="deleted",
+                                                                   status="applied").first())
+        assert delivery.plan["forget"] == [name] and delivery.run.kind == Run.Kind.RECONCILE
+        assert not Fact.objects.filter(external_id__startswith=f"github:repo/{owner}/{name}").exists()
+        assert not Fact.objects.filter(external_id__startswith=f"github:codeowners/{owner}/{name}/").exists()
         wait_for(idle)
+        delivery.run.refresh_from_db()
+        assert delivery.run.status == "succeeded"
         service.refresh_from_db()
-        assert service.repo != f"{owner}/{name}"
+        assert service.missed_scans == 0  # a webhook never retires: only full reads count a service as missed
+        with transaction.atomic():
+            workflow.discover_workspace(Workspace.default(), trigger="test", scan_mode="full")
+        wait_for(idle, timeout=300)
+        service.refresh_from_db()
+        assert service.missed_scans == 1
 
 
 def test_a_delivery_signed_with_another_secret_is_refused_and_queues_nothing(hooked, django_db_blocker):
@@ -144,9 +154,9 @@ def test_a_delivery_signed_with_another_secret_is_refused_and_queues_nothing(hoo
                                                                  "events": ["push"], "org": hooked["org"]})
         try:
             recorded = InboundDelivery.objects.count()
-            service, _ = pick_codeowned_service(hooked["org"])
+            repo = Fact.objects.filter(kind="github_repository").order_by("name").first()  # one that still exists
             sent = control(hooked["emulator"], "/_emulator/push?wait=1", {
-                "repo": service.repo, "files": {"README.md": "# rogue\n"}})
+                "repo": repo.attributes["full_name"], "files": {"README.md": "# rogue\n"}})
             assert answered(hooked["emulator"], sent) == {rogue["id"]: 401, hooked["hook"]["id"]: 202}
             assert InboundDelivery.objects.count() == recorded + 1  # the genuine one only
         finally:

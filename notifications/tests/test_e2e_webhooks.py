@@ -9,6 +9,7 @@ import time
 from collections import Counter
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
@@ -103,7 +104,9 @@ def test_a_discovery_is_told_signed_and_exactly_once(company, django_db_blocker)
     assert {f["status"] for f in finished} == {"succeeded"} and {f["run"]["id"] for f in finished} == {
         str(pk) for pk in ids}
     service = next(r.json["data"]["service"] for r in got if r.json["type"] == "service.discovered")
-    assert service["url"] == f"https://{TENANT}.localhost/services/{service['id']}"
+    # The workers' setting, which is this process's too (both read .run/env): https://{host} unless set there.
+    assert service["url"] == settings.ROSTER_WEBHOOK_CONSOLE_URL.format(host=f"{TENANT}.localhost") + \
+        f"/services/{service['id']}"
 
 
 def test_a_receiver_answering_500_then_200_gets_a_retry(company, django_db_blocker):

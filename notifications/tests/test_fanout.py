@@ -43,7 +43,9 @@ def types(workspace_deliveries) -> Counter:
     return Counter(d.event_type for d in workspace_deliveries)
 
 
-def test_each_source_row_becomes_its_events_once_with_payloads_the_schemas_accept(workspace, tenant_alpha):
+def test_each_source_row_becomes_its_events_once_with_payloads_the_schemas_accept(workspace, tenant_alpha,
+                                                                                  settings):
+    settings.ROSTER_WEBHOOK_CONSOLE_URL = "https://{host}"  # the default (a local .run/env names its port)
     sub = subscribe(workspace)
     payments, billing = make_team("payments", "Payments"), make_team("billing", "Billing")
     checkout = make_service("checkout-api", owner=payments, ownership_status="ambiguous", runner_up=billing,

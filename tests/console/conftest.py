@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django_tenants.utils import schema_context
 
 # Playwright's sync API keeps an event loop on this thread; the ORM calls the fixtures and tests make between
 # browser steps are ordinary synchronous calls (Django would otherwise refuse them as "async context").
@@ -101,8 +102,9 @@ def company(live_peers, live_workers, django_db_blocker):
         assert [r.status for r in runs] == ["succeeded"] * len(runs), [r.failures for r in runs]
         add_users(TENANT)
         yield scenario, TENANT
-        for tenant in Tenant.objects.filter(name=TENANT):
-            tenant.delete(force_drop=True)
+        with schema_context("public"):  # whatever schema the tests after it left the connection in
+            for tenant in Tenant.objects.filter(name=TENANT):
+                tenant.delete(force_drop=True)
 
 
 @pytest.fixture(scope="session")
@@ -115,8 +117,9 @@ def fresh_tenant(company, django_db_blocker):
         create_tenant(FRESH_TENANT, reset=True)
         add_users(FRESH_TENANT, roles=("admin",))
         yield FRESH_TENANT
-        for tenant in Tenant.objects.filter(name=FRESH_TENANT):
-            tenant.delete(force_drop=True)
+        with schema_context("public"):
+            for tenant in Tenant.objects.filter(name=FRESH_TENANT):
+                tenant.delete(force_drop=True)
 
 
 class LiveServer:

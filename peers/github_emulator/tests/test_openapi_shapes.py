@@ -10,12 +10,13 @@ import time
 import jwt
 import pytest
 import requests
+import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from peers.github_emulator import create_app, get_schema, openapi as described, start_in_thread
 from peers.github_emulator.store import stable_id
-from peers.scenario import load_scenario
+from peers.scenario import parse_scenario
 
 from .conftest import SCENARIOS
 
@@ -33,9 +34,24 @@ ORG_HOOK, REPO_HOOK = 1, 2  # the webhooks `served` registers, in that order
 ITEMWISE = {"/app/installations": "/app/installations/{installation_id}"}
 
 
+def with_deploys(document: dict) -> dict:
+    """The sample company (kept identical to the shared copy) with deployments and workflow runs added to its first
+    repository that deploys: two deployments to production (the first superseded) and two runs."""
+    org = document["github"]["orgs"][0]
+    repo = next(r for r in org["repos"] if any(str(p).startswith(".github/workflows/") for p in r.get("files") or {}))
+    workflow = next(str(p) for p in repo["files"] if str(p).startswith(".github/workflows/"))
+    login = org["members"][0]["login"] if isinstance(org["members"][0], dict) else org["members"][0]
+    repo["deployments"] = [{"environment": "production", "created_at": "2026-10-01T12:30:00Z", "creator": login},
+                           {"environment": "production", "created_at": "2026-10-02T09:00:00Z", "creator": login}]
+    repo["workflow_runs"] = [{"workflow": workflow, "created_at": "2026-10-01T12:05:00Z", "actor": login},
+                             {"workflow": workflow, "created_at": "2026-10-02T08:40:00Z", "actor": login,
+                              "conclusion": "failure"}]
+    return parse_scenario(yaml.safe_dump(document), source="sample-company with deploys")
+
+
 @pytest.fixture(scope="module")
 def company():
-    scenario = load_scenario(SCENARIOS / "sample-company.yaml")
+    scenario = with_deploys(yaml.safe_load((SCENARIOS / "sample-company.yaml").read_text()))
     org = scenario["github"]["orgs"][0]
     repo = next(r for r in org["repos"] if any(str(p).startswith(".github/workflows/") for p in r.get("files") or {}))
     team = org["teams"][0]
