@@ -83,7 +83,7 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
                         "has_catalog_info", "files_truncated"}),
     GH_CODEOWNER_RULE: frozenset({"repo", "path", "line", "pattern", "owners", "order"}),
     GH_CATALOG_ENTITY: frozenset({"repo", "entity_kind", "name", "owner", "owner_kind", "system", "type",
-                                  "lifecycle", "description", "tags", "path"}),
+                                  "lifecycle", "description", "tags", "path", "owner_ref", "project_slug"}),
     GH_DEPLOY_TARGET: frozenset({"repo", "target_kind", "name", "cluster", "stage", "account", "region",
                                  "path", "line", "source"}),
     GH_DEPLOYMENT: frozenset({"repo", "environment", "deployment_id", "sha", "ref", "task", "actor", "created_at",

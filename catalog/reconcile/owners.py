@@ -3,6 +3,8 @@ permissions and tags say about it. Reconcile gathers it; the ownership step (``o
 scores it against the team directory of the same run. Nothing here decides an owner."""
 from __future__ import annotations
 
+import re
+
 from catalog.naming import owner_tag_values
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.resource_index import ResourceIndex
@@ -11,6 +13,8 @@ from discovery.facts import (
     CHILD_OF, CLOUDWATCH_ALARM, GH_CATALOG_ENTITY, GH_CODEOWNER_RULE, GH_MEMBER, GH_TEAM, HAS_PERMISSION, MEMBER_OF,
 )
 
+# domain labels exclude the dot, so there is one way to split a domain (no backtracking on a long one)
+_EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/:.]+(?:\.[^@\s/:.]+)+$")
 # The composite confidence's weights (the architecture's calculate_confidence): existence, owner, repository.
 EXISTENCE_WEIGHT, OWNER_WEIGHT, REPO_WEIGHT = 0.4, 0.3, 0.3
 
@@ -35,12 +39,33 @@ def team_directory_data(ix: ResourceIndex) -> dict:
     return {"teams": teams, "members": members, "memberships": memberships}
 
 
+def catalog_owner(attrs: dict, login_by_email: dict[str, str]) -> tuple[str | None, str | None]:
+    """A catalog-info entity's owner as (reference for the ownership model, contact e-mail).
+
+    The reference keeps its kind, so a ``user:`` owner counts for that person's teams and never for a
+    team of the same name. An e-mail owner is a person: a member with that address counts as that
+    user, and the address is a contact, never a team named after its mailbox."""
+    owner = str(attrs.get("owner") or "").strip()
+    if not owner:
+        return None, None
+    if _EMAIL.match(owner):
+        login = login_by_email.get(owner.lower())
+        return (f"user:{login}" if login else None), owner
+    ref = attrs.get("owner_ref")
+    if ref:
+        return str(ref), None
+    kind = attrs.get("owner_kind")  # facts stored before owner_ref existed
+    return (f"{kind}:{owner}" if kind else owner), None
+
+
 class OwnerEvidence:
     """Gathers each draft's owner evidence (``draft.owner_evidence``, the shape ``ownership.inference`` reads)."""
 
     def __init__(self, ix: ResourceIndex, repos: Repositories):
         self.ix = ix
         self.repos = repos
+        self.login_by_email = {str((m.attributes or {}).get("email")).lower(): m.name
+                               for m in ix.by_kind.get(GH_MEMBER, ()) if (m.attributes or {}).get("email")}
 
     def repo_signals(self, repo_id: str, entity_names: set[str]) -> dict:
         """The repository's evidence: its CODEOWNERS rules, catalog-info owners, commit authors, team permissions."""
@@ -60,8 +85,10 @@ class OwnerEvidence:
             if team is not None:
                 level = str(self.ix.link_attrs.get((team_id, HAS_PERMISSION, repo_id), {}).get("permission") or "")
                 permissions.append([team.name, level])
+        owners = [catalog_owner(e.attributes or {}, self.login_by_email) for e in mine]
         return {"codeowners": {"path": path, "rules": [r.attributes or {} for r in rules]} if rules else None,
-                "catalog_info": [str(e.attributes["owner"]) for e in mine],
+                "catalog_info": [ref for ref, _ in owners if ref],
+                "contacts": sorted({email for _, email in owners if email}),
                 "commit_authors": dict(attrs.get("commit_authors") or {}),
                 "permissions": permissions}
 
@@ -79,7 +106,7 @@ class OwnerEvidence:
         named ``"owner"`` and filled in by the ownership step with the inferred owner's confidence."""
         tagged = [self.own_tags(m) for m in members if m.kind != CLOUDWATCH_ALARM]
         signals = {"repo": repo_id, "codeowners": None, "folder_keys": sorted(folder_keys), "catalog_info": [],
-                   "commit_authors": {}, "permissions": [], "tags": tagged}
+                   "contacts": [], "commit_authors": {}, "permissions": [], "tags": tagged}
         if repo_id:
             signals.update(self.repo_signals(repo_id, set(entity_names)))
         draft.owner_tags = sorted({v for t in tagged for v in owner_tag_values(t)})

@@ -18,7 +18,11 @@ def is_deployable_entity(entity: FactView) -> bool:
 
 
 class Repositories:
-    """Live repositories (archived and forked ones are excluded) and their lookups."""
+    """Live repositories (archived and forked ones are excluded) and their lookups.
+
+    A catalog-info entity belongs to the repository its ``github.com/project-slug`` names, wherever
+    the file sits (a central catalog repository describes many); one naming a repository we do not
+    read (another org, archived) speaks for none of ours. Without a slug it belongs to its holder."""
 
     def __init__(self, ix: ResourceIndex, excluded: list[dict[str, Any]]):
         self.repos: dict[str, FactView] = {}
@@ -40,16 +44,36 @@ class Repositories:
             for target in ix.targets(repo.external_id, DECLARES):
                 declared[target.kind].append(target)
             self.repo_declares[repo.external_id] = declared
-            keys = naming.name_keys(repo.name, strip_env=False, drop_prefixes=self.orgs) | naming.name_keys(repo.name)
-            for entity in declared.get(GH_CATALOG_ENTITY, ()):
-                if is_deployable_entity(entity):
-                    keys |= naming.name_keys(entity.name, strip_env=False)
-            self.repo_keys[repo.external_id] = keys
             full = str(attrs.get("full_name") or f"{repo.account}/{repo.name}").lower()
             self.repo_by_name[full] = repo.external_id
             self.repo_by_name.setdefault(repo.name.lower(), repo.external_id)
+        self._rehome_entities()
+        for repo_id, repo in self.repos.items():
+            keys = naming.name_keys(repo.name, strip_env=False, drop_prefixes=self.orgs) | naming.name_keys(repo.name)
+            for entity in self.repo_declares[repo_id].get(GH_CATALOG_ENTITY, ()):
+                if is_deployable_entity(entity):
+                    keys |= naming.name_keys(entity.name, strip_env=False)
+            self.repo_keys[repo_id] = keys
             for key in keys:
-                self.repo_by_key[key].append(repo.external_id)
+                self.repo_by_key[key].append(repo_id)
+
+    def _rehome_entities(self) -> None:
+        """Move each catalog entity to the repository its project slug names (see the class)."""
+        arriving: dict[str, list[FactView]] = defaultdict(list)
+        for repo_id, declared in self.repo_declares.items():
+            kept = []
+            for entity in declared.get(GH_CATALOG_ENTITY, ()):
+                slug = str((entity.attributes or {}).get("project_slug") or "").strip().lower()
+                # only an org/name slug moves an entity: a bare name could be any org's
+                home = self.repo_by_name.get(slug) if "/" in slug else repo_id
+                if home == repo_id:
+                    kept.append(entity)
+                elif home is not None:
+                    arriving[home].append(entity)
+            if GH_CATALOG_ENTITY in declared:
+                declared[GH_CATALOG_ENTITY] = kept
+        for home, entities in arriving.items():
+            self.repo_declares[home][GH_CATALOG_ENTITY].extend(entities)
 
     def repo_for_reference(self, value: str) -> str | None:
         """A repository named by a tag value: "org/name", a GitHub URL, or a bare name."""

@@ -1,11 +1,19 @@
 """Read Backstage ``catalog-info.yaml`` files (one or more YAML documents, one entity each).
 
-Owner and system are entity references (``[kind:][namespace/]name``). We keep the plain
-``name`` in ``owner`` and the reference's kind in ``owner_kind`` (``group`` when the reference
-has none, as Backstage defaults owners to groups), so ``group:default/payments`` ->
-owner "payments", owner_kind "group"; ``user:alice`` -> owner "alice", owner_kind "user".
-The namespace is dropped: GitHub teams and users have none. Names keep their case; Backstage
+Owner and system are entity references (``[kind:][namespace/]name``). An owner keeps all three
+parts: ``owner`` (the name), ``owner_kind`` (``group`` when the reference has none, as Backstage
+defaults owners to groups) and ``owner_ref``, the canonical ``kind:namespace/name``
+(``group:platform/payments``, ``user:default/jdoe``), so whoever matches it can tell a person from a
+team and one namespace from another. An e-mail address is a person, whatever kind it was written
+with: ``owner_kind`` "user", never a group named after its mailbox. Names keep their case; Backstage
 compares references case-insensitively, and so should whoever matches them.
+
+``metadata.annotations["github.com/project-slug"]`` (``org/repo``), Backstage's link from an entity
+to its repository, is kept as ``project_slug`` (else the GitHub repository that
+``backstage.io/source-location`` names): a catalog file may describe a repository other than the
+one holding it. Scaffolder skeletons (``${{ values.name }}``, ``{{ cookiecutter.x }}``) are templates
+of entities, not entities: a placeholder name skips the document, a placeholder owner or slug is
+dropped, each with a warning.
 
 A broken document costs only itself: the file is split at ``---`` document markers first,
 so documents after a syntax error are still read. Documents are loaded with deploy_targets'
@@ -29,6 +37,16 @@ KNOWN_KINDS = {k.lower(): k for k in (
 )}
 
 _DOC_MARKER = re.compile(r"^(---|\.\.\.)(\s|$)")
+# Template syntax of the scaffolders that write catalog files: Backstage (${{ }}), cookiecutter and
+# Jinja ({{ }}, {% %}), ERB/EJS (<% %>), shell-style ${VAR}.
+_PLACEHOLDER = re.compile(r"\$\{\{|\{\{|\{%|<%|\$\{[A-Za-z_]")
+# domain labels exclude the dot, so there is one way to split a domain (no backtracking on a long one)
+_EMAIL = re.compile(r"^(?:mailto:)?[^@\s/:]+@[^@\s/:.]+(?:\.[^@\s/:.]+)+$", re.I)
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_SOURCE_LOCATION = re.compile(r"^(?:url:)?https?://[^/\s]*github[^/\s]*/([^/\s]+)/([^/\s#?]+)", re.I)
+PROJECT_SLUG = "github.com/project-slug"
+SOURCE_LOCATION = "backstage.io/source-location"
+MAX_REF = 512  # an entity reference longer than this is junk, not a name
 # A document libyaml rejects is parsed again by the pure-Python parser, whose error positions are the
 # ones people know, but that parser is slow: at most this much text per file gets the second parse.
 PRECISE_ERRORS_CHARS = 32 * 1024
@@ -55,6 +73,59 @@ def parse_entity_ref(ref: Any, default_kind: str) -> tuple[str, str, str] | None
     if not text or not kind:
         return None
     return kind, namespace or "default", text
+
+
+def is_placeholder(value: Any) -> bool:
+    """Whether ``value`` holds template syntax (a scaffolder skeleton's ``${{ values.name }}``)."""
+    return isinstance(value, str) and _PLACEHOLDER.search(value) is not None
+
+
+def is_email(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_REF and _EMAIL.match(value.strip()) is not None
+
+
+def owner_fields(ref: Any) -> tuple[dict, str | None]:
+    """``spec.owner`` -> ({owner, owner_kind, owner_ref}, problem). An e-mail address is a person
+    (kind "user"); a template placeholder or an over-long value is no owner."""
+    empty = {"owner": None, "owner_kind": None, "owner_ref": None}
+    name = ref.get("name") if isinstance(ref, dict) else ref
+    if is_placeholder(name):
+        return empty, f"owner {name[:80]!r} is a template placeholder, not an owner"
+    if isinstance(name, str) and len(name) > MAX_REF:
+        return empty, f"owner longer than {MAX_REF} characters ignored"
+    text = ref.strip() if isinstance(ref, str) else None
+    if text and is_email(text):
+        email = text.split(":", 1)[1] if text.lower().startswith("mailto:") else text
+        return {"owner": email, "owner_kind": "user", "owner_ref": f"user:default/{email}"}, None
+    parsed = parse_entity_ref(ref, "group")
+    if parsed is None:
+        return empty, None
+    kind, namespace, name = parsed
+    if is_email(name):  # "group:jdoe@acme.com": still a person
+        kind = "user"
+    return {"owner": name, "owner_kind": kind, "owner_ref": f"{kind}:{namespace}/{name}"}, None
+
+
+def project_slug(annotations: Any) -> tuple[str | None, str | None]:
+    """The ``org/repo`` an entity's annotations link it to (project-slug, else a GitHub
+    source-location), and a problem when the slug was there but unusable."""
+    if not isinstance(annotations, dict):
+        return None, None
+    raw = annotations.get(PROJECT_SLUG)
+    if raw is not None:
+        slug = _str(raw)
+        if slug and len(slug) <= MAX_REF:
+            slug = slug.strip("/").removesuffix(".git")
+            if _SLUG.match(slug):
+                return slug, None
+        shown = slug[:80] if slug else raw
+        return None, f"{PROJECT_SLUG} {shown!r} is {'a template placeholder' if is_placeholder(slug) else 'not org/repo'}"
+    location = _str(annotations.get(SOURCE_LOCATION))
+    m = _SOURCE_LOCATION.match(location) if location and len(location) <= MAX_REF else None
+    if m and not is_placeholder(location):
+        slug = f"{m.group(1)}/{m.group(2).removesuffix('.git')}"
+        return (slug, None) if _SLUG.match(slug) else (None, None)
+    return None, None
 
 
 def _str(value: Any) -> str | None:
@@ -87,32 +158,41 @@ def _chunks(text: str) -> list[tuple[int, str]]:
     return [(s, "\n".join(lines)) for s, lines in chunks]
 
 
-def _entity(doc: dict, line: int) -> tuple[dict | None, str | None]:
+def _entity(doc: dict, line: int) -> tuple[dict | None, list[str]]:
+    """(the entity, problems): no entity when the document is not one; problems about parts of it
+    (a placeholder owner, a bad slug) do not cost the entity."""
     kind = _str(doc.get("kind"))
     metadata = doc.get("metadata")
     if kind is None:
-        return None, "document has no kind"
+        return None, ["document has no kind"]
     if not isinstance(metadata, dict) or _str(metadata.get("name")) is None:
-        return None, f"{kind} entity has no metadata.name"
+        return None, [f"{kind} entity has no metadata.name"]
+    name = _str(metadata.get("name"))
+    if is_placeholder(name) or is_placeholder(kind):
+        shown = name if is_placeholder(name) else kind
+        return None, [f"{shown[:80]!r} is a template placeholder: a skeleton of an entity, not an entity"]
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
     kind = KNOWN_KINDS.get(kind.lower(), kind)
-    owner = parse_entity_ref(spec.get("owner"), "group")
+    owner, owner_problem = owner_fields(spec.get("owner"))
     system = parse_entity_ref(spec.get("system"), "system")
+    if system and is_placeholder(system[2]):
+        system = None
+    slug, slug_problem = project_slug(metadata.get("annotations"))
     tags = metadata.get("tags")
     return {
         "entity_kind": kind,
-        "name": _str(metadata.get("name")),
+        "name": name,
         "namespace": _str(metadata.get("namespace")) or "default",
         "title": _str(metadata.get("title")),
         "description": _str(metadata.get("description")),
-        "owner": owner[2] if owner else None,
-        "owner_kind": owner[0] if owner else None,
+        **owner,
         "system": system[2] if system else None,
         "type": _str(spec.get("type")),
         "lifecycle": _str(spec.get("lifecycle")),
-        "tags": [t for t in map(_str, tags) if t] if isinstance(tags, list) else [],
+        "tags": [t for t in map(_str, tags) if t and not is_placeholder(t)] if isinstance(tags, list) else [],
+        "project_slug": slug,
         "line": line,
-    }, None
+    }, [f"{kind} {name}: {p}" for p in (owner_problem, slug_problem) if p]
 
 
 def parse_catalog_info(text: str | None) -> tuple[list[dict], list[dict]]:
@@ -147,9 +227,8 @@ def parse_catalog_info(text: str | None) -> tuple[list[dict], list[dict]]:
             if not isinstance(doc, dict):
                 warnings.append({"line": start, "reason": f"document is a {type(doc).__name__}, not a mapping"})
                 continue
-            entity, problem = _entity(doc, start)
-            if problem:
-                warnings.append({"line": start, "reason": problem})
-            else:
+            entity, problems = _entity(doc, start)
+            warnings.extend({"line": start, "reason": problem} for problem in problems)
+            if entity is not None:
                 entities.append(entity)
     return entities, warnings

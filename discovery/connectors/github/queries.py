@@ -2,7 +2,8 @@
 (through the emulator), so a field GitHub would reject fails here first."""
 
 # Files read from the default branch in the same query as the repository: every CODEOWNERS location,
-# the common README names, catalog-info, deploy companions and the whole .github/workflows folder.
+# the common README names, catalog-info, deploy companions, and whole folders (TREE_PATHS): .github/workflows,
+# copilot and the folders CloudFormation templates live in.
 FILE_PATHS = {
     "co_github": ".github/CODEOWNERS",
     "co_root": "CODEOWNERS",
@@ -22,14 +23,16 @@ FILE_PATHS = {
     "cdk_json_cdk": "cdk/cdk.json",
     "sam_template_yaml": "template.yaml",
     "sam_template_yml": "template.yml",
+    "sam_template_json": "template.json",
     "task_definition": "task-definition.json",
     "jenkinsfile": "Jenkinsfile",
     "buildspec_yml": "buildspec.yml",
     "buildspec_yaml": "buildspec.yaml",
     "copilot_workspace": "copilot/.workspace",
 }
-# Folders read as trees (two levels deep: copilot/<service>/manifest.yml).
-TREE_PATHS = {"workflows": ".github/workflows", "copilot": "copilot"}
+# Folders read as trees (two levels deep: copilot/<service>/manifest.yml), CloudFormation's among them.
+TREE_PATHS = {"workflows": ".github/workflows", "copilot": "copilot", "cloudformation": "cloudformation",
+              "cfn": "cfn", "infrastructure": "infrastructure"}
 
 _FILES = "\n".join(
     f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}'

@@ -6,6 +6,13 @@ them; we only choose which paragraph is "real prose". reStructuredText and plain
 get a small line-based reader: titles, directives, comments, literal blocks and field lists
 are skipped and inline markup is stripped.
 
+Prose is not always a summary. Real READMEs put other paragraphs first, and these are skipped
+(``is_summary``): a label introducing what follows ("Releases:" before a badge row, "Example:"),
+a line that is only links ("Docs: https://...", "See [the wiki](...) for more."), a donations or
+sponsor blurb and a setup instruction ("To install, run ...", "Requires Python 3.11"); a status
+notice ("This project is no longer maintained") is the summary only when nothing else follows. A
+greeting ("Welcome to X!") before the sentence that says what the project is is dropped.
+
 README text is tenant data: only a bounded prefix is read, paragraphs get their inline parse one
 at a time until one is prose, and every pattern here is linear, so a huge or pathological README
 costs a bounded amount of work (markdown-it is linear, but slow on hostile inline text).
@@ -43,6 +50,66 @@ _HAS_WORD = re.compile(r"[^\W\d_]{2,}")
 _NAV_NOISE = re.compile(r"^[\s|•·/,\-–—:]*$")
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>")  # [^<>]: "<a<a<a..." must not rescan to the end from each "<"
 
+# --- paragraphs that are prose but not the summary (is_summary); all anchored or single-pass ---
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_URL = re.compile(r"<?https?://\S+>?")
+_LABEL_WORDS = 6          # "Releases:", "Build status:", "Example:": short and ending in a colon
+_NOTICE_WORDS = 25        # a status notice is a sentence or two; a longer paragraph says more
+# words that point at a link rather than describe ("See [the docs](..) for more.")
+_POINTER_WORDS = frozenset("""see visit read check out go to head find more info information details here
+    the a an our this for at on in and or of please also via docs documentation website site homepage home
+    page wiki demo live changelog releases release download downloads latest guide api reference""".split())
+_SETUP = re.compile(
+    r"^(?:to (?:install|get started|start|run|use|build|set ?up|deploy|develop|contribute|test|configure)\b"
+    r"|(?:first|then|next),? (?:install|run|clone|make sure)\b|install(?:ation)?\b|run(?:ning)? (?:the|this|it|with|`)"
+    r"|clone (?:this|the|it|and|`)|make sure\b|before (?:you|using|running)\b|you (?:will )?(?:need|must|should)\b"
+    r"|requires?\b|prerequisites?\b|getting started\b|quick ?start\b|build(?:ing)? (?:from source|locally)\b"
+    r"|(?:pip|npm|yarn|pnpm|brew|go|cargo|gem|docker|make|git|helm|apt(?:-get)?) (?:install|add|get|run|pull|clone)\b)",
+    re.I)
+# a donations blurb names a way to give and asks for it ("Donation processing service" is a description)
+_DONATION = re.compile(
+    r"\b(?:donat(?:e|es|ed|ing|ion|ions)|sponsor(?:s|ed|ing|ship)?|patreon|ko-?fi|buy ?me ?a ?(?:coffee|beer|pizza)"
+    r"|open ?collective|liberapay|paypal|backers?|patrons?|star(?:ring)? (?:this|the) (?:repo|repository|project))\b",
+    re.I)
+_APPEAL = re.compile(
+    r"\b(?:consider|please|if you (?:like|love|find|enjoy|use|want|appreciate)|support(?:ing)? (?:me|us|this|the|my|our)"
+    r"|appreciated?|help (?:me|us|keep|fund)|thank you|become a|buy ?me)\b", re.I)
+_NOTICE = re.compile(
+    r"^\W*(?:note|warning|important|caution|disclaimer|heads up|deprecated|deprecation|archived|unmaintained)\b"
+    r"|\b(?:no longer (?:maintained|supported|under (?:active )?development)|(?:is|has been) "
+    r"(?:deprecated|archived|unmaintained|moved|superseded)|work in progress|not (?:yet )?ready for production)\b",
+    re.I)
+_GREETING = re.compile(r"^\W*(?:welcome|hello|hi|hey|greetings|thanks for (?:stopping|visiting))\b[^.!?]{0,120}[.!?]+\s+",
+                       re.I)
+
+
+def is_summary(text: str, outside_links: str | None = None) -> bool:
+    """Whether a prose paragraph can say what the project is (see the module's docstring).
+
+    ``outside_links``: the paragraph's text outside its links (Markdown), to tell a link line."""
+    words = _WORD.findall(text)
+    if text.rstrip().endswith(":") and len(words) <= _LABEL_WORDS:
+        return False  # a label for what follows
+    if _SETUP.match(text) or (_DONATION.search(text) and _APPEAL.search(text)):
+        return False
+    outside = _URL.sub(" ", text if outside_links is None else outside_links)
+    linked = (outside_links is not None and outside_links.strip() != text.strip()) or _URL.search(text)
+    if linked and sum(1 for w in _WORD.findall(outside) if w.lower() not in _POINTER_WORDS) <= 1:
+        return False  # links and a word or two of pointing: a link line
+    return True
+
+
+def is_notice(text: str) -> bool:
+    """A short status notice ("Deprecated.", "This project is no longer maintained"): the summary only
+    when the README says nothing else."""
+    return _NOTICE.search(text) is not None and len(_WORD.findall(text)) <= _NOTICE_WORDS
+
+
+def _drop_greeting(text: str) -> str:
+    """The paragraph without a leading greeting sentence, when more follows it."""
+    m = _GREETING.match(text)
+    return text[m.end():] if m and _HAS_WORD.search(text[m.end():]) else text
+
 
 def _clip(text: str, limit: int) -> str:
     text = _WS.sub(" ", text).strip()
@@ -66,8 +133,9 @@ def _front_matter_end(lines: list[str]) -> int:
     return 0
 
 
-def _inline_text(children) -> str | None:
-    """Plain text of a paragraph, or None when it is not prose (badges, images, link rows, a URL)."""
+def _inline_text(children) -> tuple[str, str] | None:
+    """(plain text, the part outside links) of a paragraph, or None when it is not prose (badges,
+    images, link rows, a URL)."""
     parts: list[str] = []
     outside_links: list[str] = []
     link_depth = struck = 0
@@ -92,9 +160,10 @@ def _inline_text(children) -> str | None:
     text = _SPACE_BEFORE_PUNCT.sub("", _WS.sub(" ", text)).strip()
     if not text or not _HAS_WORD.search(text) or _URL_ONLY.match(text):
         return None
-    if _NAV_NOISE.match("".join(outside_links)):
+    outside = "".join(outside_links)
+    if _NAV_NOISE.match(outside):
         return None  # a row of links such as "[Docs](..) | [API](..)"
-    return text
+    return text, _EMOJI_CODE.sub("", _TAG.sub("", outside))
 
 
 def first_paragraph(markdown: str | None, limit: int = 500) -> str | None:
@@ -107,6 +176,7 @@ def first_paragraph(markdown: str | None, limit: int = 500) -> str | None:
     try:
         tokens = _MD.parse(source, env)
         seen = 0
+        notice = None
         for i, tok in enumerate(tokens):
             # only top-level paragraphs: text in lists, quotes (admonitions) and tables is not a summary
             if tok.type == "paragraph_open" and tok.level == 0 and i + 1 < len(tokens):
@@ -115,12 +185,14 @@ def first_paragraph(markdown: str | None, limit: int = 500) -> str | None:
                     break
                 children: list = []
                 _MD.inline.parse(_prefix(tokens[i + 1].content, MAX_PARAGRAPH), _MD, env, children)
-                text = _inline_text(children)
-                if text:
-                    return _clip(text, limit)
+                found = _inline_text(children)
+                if found and is_summary(*found):
+                    if not is_notice(found[0]):
+                        return _clip(_drop_greeting(found[0]), limit)
+                    notice = notice or found[0]
     except Exception:  # markdown-it is total in practice; a README must never break discovery
         return None
-    return None
+    return _clip(notice, limit) if notice else None
 
 
 def _prefix(text: str, limit: int) -> str:
@@ -181,6 +253,7 @@ def first_paragraph_rst(text: str | None, limit: int = 500, *, plain: bool = Fal
         return None
     blocks = _blocks(_prefix(text, MAX_SOURCE))
     literal_next = False
+    notice = None
     for index, block in enumerate(blocks):
         indented = block[0][:1] in (" ", "\t")
         if literal_next and indented:
@@ -208,9 +281,11 @@ def first_paragraph_rst(text: str | None, limit: int = 500, *, plain: bool = Fal
             raw = raw[:-1]
         candidate = raw if plain else _rst_inline(raw)
         candidate = _WS.sub(" ", candidate).strip()
-        if candidate and _HAS_WORD.search(candidate) and not _URL_ONLY.match(candidate):
-            return _clip(candidate, limit)
-    return None
+        if candidate and _HAS_WORD.search(candidate) and not _URL_ONLY.match(candidate) and is_summary(candidate):
+            if not is_notice(candidate):
+                return _clip(_drop_greeting(candidate), limit)
+            notice = notice or candidate
+    return _clip(notice, limit) if notice else None
 
 
 def readme_description(path: str | None, text: str | None, limit: int = 500) -> str | None:

@@ -181,9 +181,9 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.B
             declare(facts.FactRecord(
                 kind=facts.GH_CATALOG_ENTITY, external_id=external_id, name=entity["name"], account=org,
                 operation=REPO_OPERATION,
-                attributes={"repo": full_name, **{k: entity[k] for k in (
-                    "entity_kind", "name", "owner", "owner_kind", "system", "type", "lifecycle", "description",
-                    "tags")}}))
+                attributes={"repo": full_name, "path": catalog_path, **{k: entity[k] for k in (
+                    "entity_kind", "name", "owner", "owner_kind", "owner_ref", "system", "type", "lifecycle",
+                    "description", "tags", "project_slug")}}))
 
     targets, problems = _guarded(batch, INVALID_YAML, f"{full_name}:.github/workflows", "deploy targets",
                                  lambda: find_deploy_targets(texts, repo=full_name), ([], []))

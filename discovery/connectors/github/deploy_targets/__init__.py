@@ -21,13 +21,16 @@ Where each rule lives:
 - ``find``: ``find_deploy_targets``, ``wanted_file`` and the merge of repeats;
 - ``context``: the scan state (``Scan``, ``Job``, ``Step``, ``Shell``), target kinds, ``Scan.add``;
 - ``limits``: the work bounds; ``safe_yaml``: YAML loading with bounds on size, nesting and aliases;
-- ``expressions``: ``${{ }}`` and ``$VAR`` expansion; ``shell``: tokenizing commands, redirects, wrappers;
-- ``workflows`` (jobs, matrix, steps), ``actions`` (``uses:``), ``scripts`` (``run:`` and the tool
-  table), ``fallback`` (malformed workflow YAML);
+- ``expressions``: ``${{ }}`` and ``$VAR`` expansion; ``shell``: tokenizing commands, redirects, wrappers,
+  command substitutions (``$(...)``, backticks: unresolved, never a name);
+- ``workflows`` (jobs, steps), ``combinations`` (matrix combinations; input candidates: defaults,
+  ``workflow_dispatch`` choices, values passed by calling workflows and to composite actions),
+  ``actions`` (``uses:``), ``scripts`` (``run:`` and the tool table), ``fallback`` (malformed workflow YAML);
 - one module per tool: ``aws_cli`` (also ``ecs-deploy``), ``sam``, ``serverless``, ``cdk``,
   ``copilot``, ``images`` (docker and ECR image references);
 - ``companions`` picks the reader of each companion file: the tool modules above, ``templates``,
-  ``taskdef``, ``jenkinsfile``, ``buildspec``.
+  ``taskdef``, ``jenkinsfile``, ``buildspec``; files under test and example folders
+  (``context.TEST_DIRS``) and workflow files are never companions.
 """
 from .context import (
     CDK_STACK,

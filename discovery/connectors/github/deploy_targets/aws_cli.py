@@ -75,7 +75,7 @@ def aws(scan: Scan, args: list[str], path: str, line: int, step: Step, cwd: str)
         name = opt(opts, "--stack-name")
         if name:
             scan.add(CFN_STACK, name, path, line, "aws-cli", step=step, region=region)
-    elif service == "ecr" and op == "create-repository":
+    elif service in ("ecr", "ecr-public") and op == "create-repository":
         name = opt(opts, "--repository-name")
         if name:
             scan.add(ECR_IMAGE, name, path, line, "aws-cli", step=step, region=region)

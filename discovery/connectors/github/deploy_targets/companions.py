@@ -6,8 +6,12 @@ the Copilot workspace for ``copilot deploy``) and, when no workflow used them, o
 ``samconfig.toml|yaml`` stack names, ``serverless.yml`` services (stack ``{service}-{stage}`` and
 functions when the stage is known), the stacks a CDK app file declares (``new XStack(app, 'Id',
 {env: {account, region}})``), Copilot manifests, ECS task definition JSON images, SAM/CloudFormation
-templates' literal function/service names, and the shell steps of a ``Jenkinsfile`` (``sh '...'``)
+templates' function/service names, and the shell steps of a ``Jenkinsfile`` (``sh '...'``)
 and CodeBuild ``buildspec.yml`` commands.
+
+Files under test and example folders (``tests/``, ``testdata/``, ``examples/``, ``fixtures/`` ...) are
+not companions: they describe what a test deploys, not the repository. Workflow and action files are
+never companions either, whatever their name (a workflow called ``serverless.yml`` is a workflow).
 """
 from __future__ import annotations
 
@@ -16,13 +20,20 @@ from collections.abc import Callable, Collection
 
 from .buildspec import BUILDSPEC, scan_buildspec
 from .cdk import scan_cdk_json
-from .context import Scan
+from .context import Scan, is_test_path
 from .copilot import COPILOT_MANIFEST, scan_copilot_manifest
 from .jenkinsfile import JENKINSFILE, scan_jenkinsfile
 from .sam import SAMCONFIG_NAMES, scan_samconfig
 from .serverless import SERVERLESS_NAMES, scan_serverless_config
 from .taskdef import TASKDEF_NAME, scan_taskdef
-from .templates import TEMPLATE_NAME, scan_template
+from .templates import (
+    BARE_TEMPLATE_NAME,
+    TEMPLATE_NAME,
+    in_template_folder,
+    scan_template,
+    scan_template_if_aws,
+)
+from .workflows import ACTION_PATH, WORKFLOW_PATH
 
 Reader = Callable[[Scan, str, str], None]
 
@@ -30,6 +41,8 @@ Reader = Callable[[Scan, str, str], None]
 def reader_for(path: str, taskdefs: Collection[str] = ()) -> Reader | None:
     """What reads a companion file of this path; ``taskdefs``: files the ECS deploy action named
     as task definitions, whatever their names (the first rule that matches wins)."""
+    if is_test_path(path) or WORKFLOW_PATH.match(path) or ACTION_PATH.match(path):
+        return None  # test data and examples deploy nothing; a workflow named serverless.yml is a workflow
     base = posixpath.basename(path)
     if base in SAMCONFIG_NAMES:
         return scan_samconfig
@@ -47,6 +60,8 @@ def reader_for(path: str, taskdefs: Collection[str] = ()) -> Reader | None:
         return scan_jenkinsfile
     if BUILDSPEC.match(base):
         return scan_buildspec
+    if BARE_TEMPLATE_NAME.match(base) or in_template_folder(path):
+        return scan_template_if_aws
     return None
 
 

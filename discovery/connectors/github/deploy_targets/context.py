@@ -34,6 +34,19 @@ REG = "\x01"
 UNRES = "\x02"
 UNRES_REF = re.compile("\x02(\\d+)\x02")
 
+# Folders whose files are test data or examples, not what the repository deploys: a serverless.yml
+# under tests/fixtures/ or a SAM app under examples/ names no target of this repository.
+TEST_DIRS = frozenset({"test", "tests", "testdata", "test-data", "test_data", "__tests__", "fixtures",
+                       "__fixtures__", "example", "examples"})
+
+
+def is_test_path(path: str) -> bool:
+    """Whether ``path`` (a file, or a working directory) lies under one of TEST_DIRS."""
+    return any(part in TEST_DIRS for part in (path or "").lower().split("/"))
+
+
+# Shell and template syntax no stack, function, service or image repository name may hold
+_NOT_A_NAME = re.compile(r"[$`(){}\[\]<>|;&*?!'\"\\]")
 ACCOUNT = re.compile(r"^\d{12}$")
 REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+$")
 
@@ -68,6 +81,7 @@ class Step:
     env: Env
     workdir: str
     step_id: str | None = None
+    region: str | None = None    # the step's own env AWS_REGION, over the job's region
 
 
 @dataclass
@@ -165,11 +179,16 @@ class Scan:
         name = (name or "").strip()
         if not name:
             return
+        if _NOT_A_NAME.search(name):
+            # shell or template syntax that survived (an unbalanced quote, a glob): no AWS name has it
+            self.warn(UNRESOLVED, path, line, f"{what}: {shown(name)} is not a name (shell or template syntax "
+                                              "left in it); target skipped")
+            return
         if len(name) > MAX_NAME:
             self.too_large(path, line, f"{what}: a name longer than {MAX_NAME} characters; target skipped")
             return
         if step is not None:
-            region = region or step.job.region
+            region = region or step.region or step.job.region
             account = account or step.job.account
         target = {
             "target_kind": kind, "name": name, "cluster": cluster or None, "stage": stage or None,

@@ -1,5 +1,6 @@
 """Container images pushed to ECR: image references, ``docker``/``podman`` commands and the
-image inputs of actions. Only ECR images are targets; a registry we can't see (``REG``) still
+image inputs of actions. Only ECR images are targets, private (``<account>.dkr.ecr.<region>...``)
+or public (``public.ecr.aws/<alias>/<repository>``); a registry we can't see (``REG``) still
 yields the repository name."""
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from .context import (
 )
 from .shell import opts_of
 
+ECR_PUBLIC = "public.ecr.aws"
+ECR_PUBLIC_REGION = "us-east-1"
 _ECR_HOST = re.compile(r"^(?P<account>.+?)\.dkr\.ecr(?:-fips)?\.(?P<region>[^./]+)\.amazonaws\.com(?:\.cn)?$")
 _ECR_NAME = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 _DOCKER_FLAGS = {"--push", "--load", "--pull", "--no-cache", "-q", "--quiet", "--rm", "--force-rm",
@@ -50,6 +53,12 @@ def parse_image(ref: str) -> tuple[str | None, str | None, str] | None:
         return None
     if host == REG:
         account = region = None
+    elif host.lower() == ECR_PUBLIC:
+        # public.ecr.aws/<registry alias>/<repository>: the alias is the registry's, not the repository's
+        alias, slash, rest = rest.partition("/")
+        if not slash or not rest:
+            return None
+        account, region = None, ECR_PUBLIC_REGION  # ECR Public lives in us-east-1, whatever the job's region
     else:
         m = _ECR_HOST.match(host)
         if not m:

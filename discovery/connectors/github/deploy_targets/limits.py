@@ -12,7 +12,10 @@ cap cuts off becomes a warning: ``unresolved_expression`` for a value too large 
 The caps are far above what real repositories need; they keep a hostile one from stalling a worker.
 (The YAML caps live with the loaders, in ``safe_yaml``.)
 """
-MAX_MATRIX_COMBOS = 64
+MAX_MATRIX_COMBOS = 64                   # matrix combinations of a job, and input combinations of a job
+MAX_INPUT_VALUES = 16                    # candidate values of one workflow input (default, options, callers')
+MAX_CALL_DEPTH = 4                       # rounds of callers passing on inputs their own callers passed
+MAX_CALL_EVALUATIONS = 10_000            # input values of local calls evaluated per repository, rounds included
 MAX_TARGETS = 1000
 MAX_EXPANDED = 64 * 1024                 # characters substituted into one string, nested expansions included
 MAX_EXPANSION_DEPTH = 8                  # env -> env -> ... references followed

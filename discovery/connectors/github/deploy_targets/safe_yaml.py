@@ -31,7 +31,24 @@ _BRACKET = re.compile(r"[\[\]{}]")
 
 
 class Intrinsic:
-    """A CloudFormation intrinsic (``!Ref``, ``!Sub`` ...): a value we can't know statically."""
+    """A CloudFormation short-form intrinsic (``!Ref X``, ``!Sub "..."`` ...): its function (``Ref``,
+    ``Sub``, ``GetAtt`` ...) and argument, for whoever can evaluate it (templates resolve ``!Ref`` and
+    ``!Sub`` of parameters with defaults); anyone else treats it as a value we can't know statically."""
+
+    __slots__ = ("function", "argument")
+
+    def __init__(self, function: str = "", argument: Any = None):
+        self.function, self.argument = function, argument
+
+
+def _intrinsic(loader: Any, suffix: str, node: yaml.Node) -> Intrinsic:
+    if isinstance(node, yaml.ScalarNode):
+        argument: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        argument = loader.construct_sequence(node, deep=True)
+    else:
+        argument = loader.construct_mapping(node, deep=True)
+    return Intrinsic(suffix, argument)
 
 
 class _BoundedComposer:
@@ -54,7 +71,7 @@ class _TolerantLoader(_BoundedComposer, yaml.SafeLoader):
     """SafeLoader that accepts CloudFormation's short-form tags instead of failing on them."""
 
 
-_TolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: Intrinsic())
+_TolerantLoader.add_multi_constructor("!", _intrinsic)
 
 if getattr(yaml, "__with_libyaml__", False):
     from yaml.cyaml import CParser as _CParser
@@ -62,7 +79,7 @@ if getattr(yaml, "__with_libyaml__", False):
     class _CTolerantLoader(yaml.CSafeLoader):
         """libyaml-backed twin of _TolerantLoader."""
 
-    _CTolerantLoader.add_multi_constructor("!", lambda loader, suffix, node: Intrinsic())
+    _CTolerantLoader.add_multi_constructor("!", _intrinsic)
 else:
     _CTolerantLoader = _TolerantLoader
 

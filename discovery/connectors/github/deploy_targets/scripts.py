@@ -12,10 +12,10 @@ import re
 from collections.abc import Callable
 
 from . import aws_cli, cdk, copilot, images, sam, serverless
-from .context import Scan, Shell, Step
+from .context import Scan, Shell, Step, is_test_path
 from .expressions import Expansion, expand_gh, expand_sh, mark_unresolved
 from .limits import COMMAND_COST, MAX_LINE
-from .shell import ASSIGN, HEREDOC, commands, continued, join, strip_redirects, unwrap
+from .shell import ASSIGN, HEREDOC, commands, continued, join, strip_redirects, substitutions, unwrap
 
 Tool = Callable[[Scan, list[str], str, int, Step, str], None]
 TOOLS: dict[str, Tool] = {
@@ -70,6 +70,8 @@ def scan_script(scan: Scan, path: str, script: str, step: Step, base: int, exact
             continue
         if not _MAYBE_COMMAND.search(line):
             continue
+        if "`" in line or "$(" in line:
+            line = _substitute(scan, line)
         found = tokens_memo.get(line)
         if found is None:
             if not scan.script_work(path, at, len(line)):
@@ -79,6 +81,18 @@ def scan_script(scan: Scan, path: str, script: str, step: Step, base: int, exact
             if not scan.script_work(path, at, COMMAND_COST):
                 return
             command(scan, tokens, path, at, step, shell)
+
+
+def _substitute(scan: Scan, line: str) -> str:
+    """The line with each command substitution (``$(...)``, backticks) replaced by an unresolved
+    expression: its output is only known when it runs, so a name holding one is skipped, never
+    read as the "$" or "`cat" the tokenizer would leave of it."""
+    out, pos = [], 0
+    for start, end in substitutions(line):
+        out += (line[pos:start], mark_unresolved(scan, line[start:end]))
+        pos = end
+    out.append(line[pos:])
+    return "".join(out)
 
 
 def command(scan: Scan, tokens: list[str], path: str, line: int, step: Step, shell: Shell) -> None:
@@ -113,5 +127,5 @@ def command(scan: Scan, tokens: list[str], path: str, line: int, step: Step, she
     prog = posixpath.basename(args[0])
     if prog == "cd" and len(args) > 1 and not scan.unresolved_in(args[1]) and args[1] not in ("-", "~"):
         shell.cwd = join(shell.cwd, args[1])
-    elif prog in TOOLS:
+    elif prog in TOOLS and not is_test_path(shell.cwd):  # a deploy run in tests/ or examples/ is a test's
         TOOLS[prog](scan, args[1:], path, line, step, shell.cwd)

@@ -3,7 +3,9 @@
 The config is read where the command points (``--config``, else the serverless.yml in its working
 directory) or, when no workflow used it, on its own: the service, and when the stage is known
 (``--stage``, ``provider.stage``, or ``dev``, the framework's default, for a deploy) its stack
-``{service}-{stage}`` and functions ``{service}-{stage}-{key}``. ``${...}`` variables are resolved
+``{service}-{stage}`` and functions ``{service}-{stage}-{key}``, in the region ``--region``,
+``provider.region`` or, when the config names none, the framework's default us-east-1 (not the job's
+AWS_REGION, which the framework does not read). ``${...}`` variables are resolved
 where they are static (``self:``, ``opt:stage``, ``env:`` from the workflow, literals); a
 ``serverless.ts|js`` config is code we don't run."""
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .lines import line_of
 from .safe_yaml import Intrinsic, load_tolerant
 from .shell import join, opt, opts_of
 
+DEFAULT_REGION = "us-east-1"  # provider.region's default
 SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml", "serverless.json")
 SERVERLESS_CODE = ("serverless.ts", "serverless.js", "serverless.cjs", "serverless.mjs")
 _SLS_FLAGS = {"--verbose", "--force", "--conceal", "--debug", "--aws-s3-accelerate", "--enforce-hash-update",
@@ -156,7 +159,9 @@ def _serverless_targets(scan: Scan, resolver: SlsResolver, doc: dict, text: str,
     provider = doc.get("provider") if isinstance(doc.get("provider"), dict) else {}
     if stage is None:
         stage = resolve(provider.get("stage"), None) or ("dev" if deployed else None)
-    region = region or resolve(provider.get("region"), stage)
+    if region is None:
+        # no region in the config is the framework's default, us-east-1 (not the job's AWS_REGION)
+        region = resolve(provider["region"], stage) if "region" in provider else DEFAULT_REGION
     scan.add(SERVERLESS_SERVICE, service_name, path, line, "serverless", step=step, stage=stage, region=region)
     if not stage or scan.unresolved_in(stage):
         return  # the stack and function names need the stage

@@ -23,6 +23,54 @@ def continued(line: str) -> bool:
     return (len(line) - len(line.rstrip("\\"))) % 2 == 1
 
 
+def substitutions(line: str) -> list[tuple[int, int]]:
+    """Spans of the command substitutions on a logical line: ``$( ... )`` (nested ones inside the
+    outermost, ``$(( ))`` arithmetic too) and backticks, outside single quotes. One that never
+    closes runs to the end of the line. One pass: each character is looked at once."""
+    spans: list[tuple[int, int]] = []
+    i, n = 0, len(line)
+    single = double = False
+    while i < n:
+        ch = line[i]
+        if single:
+            single = ch != "'"
+        elif ch == "\\":
+            i += 1  # the next character is escaped
+        elif ch == '"':
+            double = not double
+        elif ch == "'" and not double:
+            single = True
+        elif ch == "`":
+            end = line.find("`", i + 1)
+            end = n if end < 0 else end + 1
+            spans.append((i, end))
+            i = end
+            continue
+        elif ch == "$" and line.startswith("$(", i):
+            depth, j, quote = 0, i + 1, ""
+            while j < n:
+                c = line[j]
+                if c == "\\":
+                    j += 1
+                elif quote:
+                    quote = "" if c == quote else quote
+                elif c in "'\"":
+                    quote = c
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            end = min(j + 1, n)
+            spans.append((i, end))
+            i = end
+            continue
+        i += 1
+    return spans
+
+
 def commands(line: str) -> list[list[str]]:
     """Words of each simple command on a logical line (split at && || ; | & and parentheses)."""
     try:

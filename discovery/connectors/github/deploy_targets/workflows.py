@@ -2,13 +2,13 @@
 (``.github/actions/**/action.yml``): the walk over jobs, matrix combinations and steps.
 
 Files are read as YAML node trees so every target keeps its line. A job runs once per matrix
-combination its text uses; each step's ``uses:`` goes to ``actions`` and its ``run:`` to
-``scripts``. Malformed YAML gives an ``invalid_yaml`` warning, then the line-based pass of
-``fallback``.
+combination its text uses and per combination of the candidate values of the inputs it reads
+(``combinations``: defaults, dispatch choices, what the repository's callers pass); each step's
+``uses:`` goes to ``actions`` and its ``run:`` to ``scripts``. Malformed YAML gives an
+``invalid_yaml`` warning, then the line-based pass of ``fallback``.
 """
 from __future__ import annotations
 
-import itertools
 import re
 from collections import ChainMap
 from typing import Any
@@ -16,22 +16,21 @@ from typing import Any
 import yaml
 
 from .actions import scan_action
+from .combinations import INPUT_REF, MATRIX_REF, combos, defaults, input_candidates, matrix_combos, refs, workflow_root
 from .context import INVALID_YAML, Job, Scan, Step, layer
 from .expressions import expand_gh
 from .fallback import scan_fallback
-from .limits import MAX_MATRIX_COMBOS, MAX_STEP_VISITS
-from .safe_yaml import compose, env_of, mapping, scalar
+from .limits import MAX_STEP_VISITS
+from .safe_yaml import env_of, mapping, scalar
 from .scripts import scan_script
 
 WORKFLOW_PATH = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 ACTION_PATH = re.compile(r"^\.github/actions/(?:[^/]+/)*action\.ya?ml$")
-_MATRIX_REF = re.compile(r"matrix\.([A-Za-z_][\w-]*)|matrix\[\s*'([^']+)'\s*\]")
 
 
 def scan_workflow(scan: Scan, path: str, text: str) -> None:
-    try:
-        root = compose(text)
-    except Exception as exc:  # YAMLError, RecursionError on absurd nesting, reader errors
+    root, exc = workflow_root(scan, path)
+    if exc is not None:  # YAMLError, RecursionError on absurd nesting, reader errors
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
         scan.warn(INVALID_YAML, path, line, f"invalid YAML ({getattr(exc, 'problem', None) or exc}); "
@@ -46,22 +45,17 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
     # Aliased nodes are shared, so a job or step referenced many times is converted once.
     scan.memo("yaml-maps").clear()
     scan.memo("yaml-envs").clear()
+    candidates = input_candidates(scan, lambda: sorted(p for p in scan.files if WORKFLOW_PATH.match(p)
+                                                       or ACTION_PATH.match(p))).get(path, {})
     if ACTION_PATH.match(path):
         runs = mapping(top.get("runs"))
-        inputs = {k: d for k, d in ((k, scalar(mapping(v).get("default")))
-                                    for k, v in mapping(top.get("inputs")).items()) if d}
-        scan_job(scan, path, runs.get("steps"), Job(path, {}, {}, inputs))
+        for inputs in combos(candidates, refs(INPUT_REF, text)):
+            scan_job(scan, path, runs.get("steps"), Job(path, {}, {}, {**defaults(candidates), **inputs}))
         return
     wf_env = env_of(top.get("env"))
-    wf_used = {a or b for value in wf_env.values() for a, b in _MATRIX_REF.findall(value)}
+    wf_text = list(wf_env.values())
     lines = text.split("\n")
-    used_by_span: dict[tuple[int, int], set[str]] = {}
-    inputs: dict[str, str] = {}
-    for trigger in ("workflow_dispatch", "workflow_call"):
-        for key, spec in mapping(mapping(mapping(top.get("on")).get(trigger)).get("inputs")).items():
-            default = scalar(mapping(spec).get("default"))
-            if default:
-                inputs[key] = default
+    used_by_span: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
     wf_dir = scalar(mapping(mapping(top.get("defaults")).get("run")).get("working-directory")) or ""
     for _job_id, job_node in mapping(top.get("jobs")).items():
         job = _node_map(scan, job_node)
@@ -71,12 +65,14 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
         workdir = scalar(mapping(mapping(job.get("defaults")).get("run")).get("working-directory")) or wf_dir
         span = (job_node.start_mark.line, job_node.end_mark.line + 1)
         if span not in used_by_span:  # an aliased job has its anchor's span: read it once
-            used_by_span[span] = wf_used | {a or b for line in lines[span[0]:span[1]]
-                                            for a, b in _MATRIX_REF.findall(line)}
-        for combo in matrix_combos(job.get("strategy"), used_by_span[span]):
-            base = Job(path, layer(env), combo, inputs, workdir=workdir)
-            base.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
-            scan_job(scan, path, job.get("steps"), base)
+            body = wf_text + lines[span[0]:span[1]]
+            used_by_span[span] = (refs(MATRIX_REF, *body), refs(INPUT_REF, *body))
+        matrix_used, inputs_used = used_by_span[span]
+        for inputs in combos(candidates, inputs_used):
+            for combo in matrix_combos(job.get("strategy"), matrix_used):
+                base = Job(path, layer(env), combo, {**defaults(candidates), **inputs}, workdir=workdir)
+                base.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
+                scan_job(scan, path, job.get("steps"), base)
 
 
 def _node_map(scan: Scan, node: Any) -> dict[str, yaml.Node]:
@@ -97,47 +93,6 @@ def _node_env(scan: Scan, node: Any) -> dict[str, str]:
     return hit[1]
 
 
-def matrix_combos(strategy: Any, used: set[str]) -> list[dict[str, str]]:
-    """Matrix combinations, projected on the keys the job text uses (GitHub's expansion rules)."""
-    if not used:
-        return [{}]
-    matrix = mapping(mapping(strategy).get("matrix"))
-    axes: dict[str, list[str]] = {}
-    for key, node in matrix.items():
-        if key in ("include", "exclude"):
-            continue
-        if isinstance(node, yaml.SequenceNode):
-            axes[key] = [v for v in map(scalar, node.value) if v is not None][:MAX_MATRIX_COMBOS]
-        elif scalar(node) is not None:
-            axes[key] = [scalar(node)]
-    combos = [dict(zip(axes, values)) for values in itertools.islice(
-        itertools.product(*axes.values()), MAX_MATRIX_COMBOS * 4)] if axes else []
-
-    def entries(key: str) -> list[dict[str, str]]:
-        node = matrix.get(key)
-        items = node.value if isinstance(node, yaml.SequenceNode) else []
-        return [{k: v for k, v in ((k, scalar(n)) for k, n in mapping(i).items()) if v is not None}
-                for i in items[:MAX_MATRIX_COMBOS]]
-    for ex in entries("exclude"):
-        combos = [c for c in combos if not all(c.get(k) == v for k, v in ex.items())]
-    # an include extends the product's combinations whose original values it doesn't change;
-    # one that extends none becomes a combination of its own (and is never extended itself)
-    originals = [dict(c) for c in combos]
-    added: list[dict[str, str]] = []
-    for inc in entries("include"):
-        matched = False
-        for combo, original in zip(combos, originals):
-            if all(original.get(k, v) == v for k, v in inc.items()):
-                combo.update(inc)
-                matched = True
-        if not matched:
-            added.append(dict(inc))
-    combos += added
-    projected = list(dict.fromkeys(tuple((k, c.get(k)) for k in sorted(used)) for c in combos))
-    result = [{k: v for k, v in p if v is not None} for p in projected[:MAX_MATRIX_COMBOS]]
-    return result or [{}]
-
-
 def scan_job(scan: Scan, path: str, steps_node: Any, job: Job) -> None:
     if not isinstance(steps_node, yaml.SequenceNode):
         return
@@ -154,6 +109,10 @@ def scan_job(scan: Scan, path: str, steps_node: Any, job: Job) -> None:
         # the step's env over the job's: steps see the job env as it is when they run
         env = layer(_node_env(scan, step.get("env")), job.env)
         view = Step(job, env, job.workdir, scalar(step.get("id")))
+        own = _node_env(scan, step.get("env"))
+        region = own.get("AWS_REGION") or own.get("AWS_DEFAULT_REGION")
+        if region:
+            view.region = expand_gh(scan, region, view)
         workdir = scalar(step.get("working-directory"))
         if workdir is not None:
             view.workdir = expand_gh(scan, workdir, view)
