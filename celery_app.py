@@ -17,9 +17,11 @@ app.conf.task_routes = ("portal.queues.route", {
     "search.*": {"queue": "catalog"},
     "freshness.*": {"queue": "discovery"},
     "notifications.*": {"queue": "catalog"},
+    "oncall.*": {"queue": "discovery"},  # calls vendors, like discovery's reads
 })
 app.conf.task_default_queue = "default"
-app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit", "freshness", "notifications"])
+app.autodiscover_tasks(["discovery", "catalog", "ownership", "search", "audit", "freshness", "notifications",
+                        "oncall"])
 
 # Beat: the watchdog runs in every tenant schema (tenant-schemas-celery's scheduler fans it out).
 app.conf.beat_schedule = {
@@ -29,6 +31,8 @@ app.conf.beat_schedule = {
     # Scheduled reads (freshness.schedules): the rows live in each tenant's schema, the tick reads them afresh.
     "freshness-tick": {"task": "freshness.tick", "options": {"queue": "discovery"},
                        "schedule": float(os.environ.get("ROSTER_SCHEDULE_TICK_SECONDS", "60"))},
+    # On-call (oncall.sync): who is on call now and next, read into each tenant's tables for routing answers.
+    "oncall-sync": {"task": "oncall.sync", "schedule": 60.0, "options": {"queue": "discovery"}},
 }
 
 # Logs: mask credential-shaped text in every record this process logs (web, worker, beat, commands) and in

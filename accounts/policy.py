@@ -54,6 +54,11 @@ API = {
     "webhook-subscription-test": {"POST": ADMIN},
     "webhook-delivery-detail": {"GET": ADMIN},
     "webhook-delivery-retry": {"POST": ADMIN},
+    # on-call and routing (oncall): everyone asks whom to page; editors confirm or correct a team's routing
+    "service-routing": {"GET": VIEWER},
+    "resource-routing": {"GET": VIEWER},
+    "team-routing": {"GET": VIEWER, "PATCH": EDITOR},
+    "slack-install-link": {"POST": ADMIN},  # a signed link that installs the Slack app into this tenant
     # users, roles, tokens, audit, the tenant itself: admins'; everyone may see who they are
     "me": {"GET": VIEWER},
     "user-list": {"GET": ADMIN},
@@ -104,6 +109,12 @@ ADMIN_SITE = {
     "notifications.rotate_subscription": ADMIN,
     "notifications.view_delivery": ADMIN,
     "notifications.retry_delivery": ADMIN,
+    "oncall.view_oncallconnection": EDITOR,  # on-call connections: keys are admins' (write-only)
+    "oncall.sync_oncallconnection": EDITOR,
+    "oncall.add_oncallconnection": ADMIN,
+    "oncall.change_oncallconnection": ADMIN,
+    "oncall.delete_oncallconnection": ADMIN,
+    "oncall.view_oncallschedule": VIEWER,
     "audit.view_auditevent": ADMIN,
     "accounts.view_apitoken": ADMIN,
     "accounts.revoke_apitoken": ADMIN,

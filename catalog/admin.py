@@ -32,6 +32,9 @@ class ServiceAdmin(admin.ModelAdmin):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ("slug", "name", "parent", "source")
     search_fields = ("slug", "name")
+    # Routing fields change through the API (PATCH /api/v1/teams/<id>/routing/): audited, with who confirmed them.
+    readonly_fields = ("slack_channel", "pagerduty_schedule_id", "opsgenie_team_id", "contact_email",
+                       "routing_sources")
 
 
 @admin.register(DiscoveryEvent)

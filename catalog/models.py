@@ -17,6 +17,14 @@ class Team(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
     members = models.JSONField(default=list, blank=True)  # GitHub logins
     source = models.CharField(max_length=32, default="github")  # github | tag | catalog_info | manual
+    # Where to reach the team (oncall.routing). Suggested from PagerDuty and Opsgenie names or set by editors;
+    # routing_sources says which, per field: {field: {"source": suggested|confirmed|corrected, "by", "at", ...}}
+    # (oncall.routing_fields: a confirmed or corrected value is never overwritten by a suggestion).
+    slack_channel = models.CharField(max_length=81, blank=True)  # "#payments" or a channel id
+    pagerduty_schedule_id = models.CharField(max_length=64, blank=True)
+    opsgenie_team_id = models.CharField(max_length=64, blank=True)
+    contact_email = models.EmailField(blank=True)
+    routing_sources = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -42,7 +42,9 @@ def sync_teams(facts, links) -> dict[str, Team]:
         if team._state.adding or (team.name, team.description, team.github_org, team.members) != new:
             team.name, team.description, team.github_org, team.members = new
             team.source = "github"
-            team.save()
+            # Only discovery's fields: a routing change (oncall) saved meanwhile is not written back over.
+            team.save(update_fields=None if team._state.adding else
+                      ["name", "description", "github_org", "members", "source", "updated_at"])
         existing[slug] = team
         parents[slug] = attrs.get("parent")
     for slug, parent in parents.items():

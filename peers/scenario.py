@@ -5,7 +5,10 @@ are kept (and ignored by readers); missing optional keys take the format's defau
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,7 @@ def parse_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
         {"aliases": [], "owner": None, "repo": None, "resources": [], **s} for s in (truth.get("services") or [])
     ]
     truth.setdefault("excluded_repos", [])
+    data["oncall"] = _oncall(data.get("oncall"), data["github"]["orgs"], source)
     return data
 
 
@@ -152,3 +156,125 @@ def parse_ref(ref: str) -> tuple[str, str]:
     if not sep or kind not in REF_KINDS or not name:
         raise ScenarioError(f"bad resource ref {ref!r}: expected one of {REF_KINDS} as 'kind:name'")
     return kind, name
+
+
+# --- oncall: PagerDuty and Opsgenie (peers.pagerduty_peer, peers.opsgenie_peer) ----------------------------------
+
+ROTATION_START = "2026-01-05T00:00:00Z"  # a Monday
+MAX_SHIFTS = 2000  # per schedule and request: a window over a short rotation cannot expand without bound
+
+
+def _when(value: Any, what: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ScenarioError(f"oncall: {what} must be an ISO 8601 time, got {value!r:.40}") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def pagerduty_id(name: str) -> str:
+    """A PagerDuty-shaped id (P + 6 capitals and digits), stable for a name."""
+    return "P" + hashlib.sha1(name.encode()).hexdigest()[:6].upper()
+
+
+def opsgenie_id(name: str) -> str:
+    """An Opsgenie-shaped id (a UUID), stable for a name."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"opsgenie:{name}"))
+
+
+def _rotation(raw: Any, kind: str, source: str) -> dict[str, Any]:
+    if not isinstance(raw, dict) or not raw.get("name"):
+        raise ScenarioError(f"{source}: oncall.{kind} schedule must be a mapping with a name, got {raw!r:.60}")
+    schedule = {"time_zone": "UTC", "start": ROTATION_START, "shift_hours": 168, "users": [], **raw}
+    schedule["name"] = str(schedule["name"])
+    # Kept as text (the parsed scenario stays JSON, as peers.demo sends it to the emulator), checked here.
+    schedule["start"] = _when(schedule["start"], f"schedule {schedule['name']} start").strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        hours = float(schedule["shift_hours"])
+    except (TypeError, ValueError):
+        hours = 0.0
+    if not 0.25 <= hours <= 24 * 366:
+        raise ScenarioError(f"{source}: oncall schedule {schedule['name']}: shift_hours must be 0.25..8784")
+    schedule["shift_hours"] = hours
+    schedule["users"] = [str(u).lower() for u in (schedule.get("users") or [])]
+    return schedule
+
+
+def _oncall(raw: Any, orgs: list[dict[str, Any]], source: str) -> dict[str, Any]:
+    """The optional ``oncall`` section with its defaults; files without one get an empty section."""
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{source}: oncall must be a mapping")
+    people = {str(m["email"]).lower(): m.get("name") or m["login"]
+              for org in orgs for m in org["members"] if m.get("email")}
+    listed = raw.get("people") or []
+    if isinstance(listed, dict):  # a scenario parsed before: {email: name}
+        listed = [{"email": email, "name": name} for email, name in listed.items()]
+    for person in listed:
+        if isinstance(person, dict) and person.get("email"):
+            people[str(person["email"]).lower()] = str(person.get("name") or person["email"])
+    pagerduty = raw.get("pagerduty") or {}
+    schedules = []
+    for entry in pagerduty.get("schedules") or []:
+        schedule = _rotation(entry, "pagerduty", source)
+        schedule["id"] = str(schedule.get("id") or pagerduty_id(schedule["name"]))
+        schedule["teams"] = list(schedule.get("teams") or [])
+        schedules.append(schedule)
+    by_name = {s["name"]: s["id"] for s in schedules}
+    policies = []
+    for entry in pagerduty.get("escalation_policies") or []:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise ScenarioError(f"{source}: oncall.pagerduty escalation policy needs a name")
+        policy = {"num_loops": 0, "levels": [], **entry, "name": str(entry["name"])}
+        policy["id"] = str(policy.get("id") or pagerduty_id(policy["name"]))
+        policy["levels"] = [{"delay_minutes": 30, "users": [], **level,
+                             "schedules": [by_name.get(str(s), str(s)) for s in (level.get("schedules") or [])]}
+                            for level in policy["levels"] if isinstance(level, dict)]
+        policies.append(policy)
+    policy_ids = {p["name"]: p["id"] for p in policies}
+    services = []
+    for entry in pagerduty.get("services") or []:
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise ScenarioError(f"{source}: oncall.pagerduty service needs a name")
+        service = {**entry, "name": str(entry["name"])}
+        service["id"] = str(service.get("id") or pagerduty_id("service:" + service["name"]))
+        ref = service.get("escalation_policy")
+        service["escalation_policy"] = policy_ids.get(str(ref), str(ref)) if ref else None
+        services.append(service)
+    opsgenie = raw.get("opsgenie") or {}
+    teams = [{"description": "", **t, "name": str(t["name"]), "id": str(t.get("id") or opsgenie_id(str(t["name"])))}
+             for t in (opsgenie.get("teams") or []) if isinstance(t, dict) and t.get("name")]
+    team_ids = {t["name"]: t["id"] for t in teams}
+    og_schedules = []
+    for entry in opsgenie.get("schedules") or []:
+        schedule = _rotation(entry, "opsgenie", source)
+        schedule["id"] = str(schedule.get("id") or opsgenie_id("schedule:" + schedule["name"]))
+        schedule.setdefault("enabled", True)
+        team = schedule.get("team")
+        if isinstance(team, dict):  # a scenario parsed before: {id, name}
+            team = team.get("name")
+        schedule["team"] = {"id": team_ids.get(str(team), opsgenie_id(str(team))), "name": str(team)} if team else None
+        og_schedules.append(schedule)
+    return {"people": people,
+            "pagerduty": {"schedules": schedules, "escalation_policies": policies, "services": services},
+            "opsgenie": {"teams": teams, "schedules": og_schedules}}
+
+
+def rotation_shifts(schedule: dict[str, Any], since: datetime, until: datetime) -> list[tuple[datetime, datetime, str]]:
+    """The shifts of a rotation (start, end, user email) overlapping [since, until), oldest first: the users take
+    ``shift_hours`` turns in order from ``start``; before ``start`` nobody is on call."""
+    users = schedule["users"]
+    if not users or until <= since:
+        return []
+    length = timedelta(hours=schedule["shift_hours"])
+    began = _when(schedule["start"], "start")
+    first = max(0, int((max(since, began) - began) / length))
+    shifts = []
+    for number in range(first, first + MAX_SHIFTS):
+        start = began + number * length
+        if start >= until:
+            break
+        end = start + length
+        if end > since:
+            shifts.append((start, end, users[number % len(users)]))
+    return shifts

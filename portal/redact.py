@@ -18,6 +18,7 @@ _PATTERNS = [
     (re.compile(r"(?i)\b(bearer|token)\s+[A-Za-z0-9._\-]{8,}"), 0),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{16,}\b"), 0),                            # GitHub tokens
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}\b"), 0),
+    (re.compile(r"\bxox[abeoprs]-[A-Za-z0-9-]{10,}"), 0),                          # Slack tokens
     (re.compile(r"(?i)(password|passwd|secret|private_key|client_secret)(\s*[=:]\s*|\"\s*:\s*\")([^\s\"',;]+)"), 3),
 ]
 # Bounded key-type runs ("RSA", "ENCRYPTED", "OPENSSH" ...) keep each marker match constant-time.

@@ -47,6 +47,8 @@ TENANT_APPS = [
     "ownership",
     "search",
     "notifications",
+    "oncall",
+    "slackbot",
     "freshness",
     "allauth",
     "allauth.account",
@@ -250,6 +252,10 @@ ROSTER_GITHUB_EMULATOR_URL = env("ROSTER_GITHUB_EMULATOR_URL", "")
 # GitHub Enterprise Server API roots the operator allows, e.g. https://github.example.com/api/v3
 ROSTER_GITHUB_ENTERPRISE_URLS = [u.strip().rstrip("/") for u in env("ROSTER_GITHUB_ENTERPRISE_URLS", "").split(",")
                                  if u.strip()]
+# On-call (oncall.endpoints): keys go to api.pagerduty.com and api[.eu].opsgenie.com only; in local peers mode to
+# these local stand-ins instead (peers.pagerduty_peer, peers.opsgenie_peer). Never a tenant's choice.
+ROSTER_PAGERDUTY_URL = env("ROSTER_PAGERDUTY_URL", "")
+ROSTER_OPSGENIE_URL = env("ROSTER_OPSGENIE_URL", "")
 ROSTER_FACT_BATCH_SIZE = int(env("ROSTER_FACT_BATCH_SIZE", "200"))
 # The shared token bucket per (tenant, AWS account, service and region) every worker draws from
 # (discovery.ratelimit): requests per second when all is quiet, and the burst a quiet bucket allows.
@@ -284,6 +290,22 @@ ROSTER_WEBHOOK_DISABLE_AFTER_FAILURES = int(env("ROSTER_WEBHOOK_DISABLE_AFTER_FA
 ROSTER_WEBHOOK_DISABLE_AFTER_SECONDS = float(env("ROSTER_WEBHOOK_DISABLE_AFTER_SECONDS", "86400"))
 # Links in payloads: the tenant's console, {host} being its primary domain (e.g. http://{host}:8000 locally).
 ROSTER_WEBHOOK_CONSOLE_URL = env("ROSTER_WEBHOOK_CONSOLE_URL", "https://{host}")
+
+# --- Slack app (slackbot) -------------------------------------------------------
+# Every request from Slack is verified with the app's signing secret (Basic Information > App Credentials); with
+# none set, the Slack endpoints answer 503 and verify nothing.
+SLACK_SIGNING_SECRET = env("SLACK_SIGNING_SECRET", "")
+# OAuth v2 install (/slack/install): the app's client id and secret; the redirect URI only when the app lists
+# several (Slack then needs to be told which).
+SLACK_CLIENT_ID = env("SLACK_CLIENT_ID", "")
+SLACK_CLIENT_SECRET = env("SLACK_CLIENT_SECRET", "")
+SLACK_REDIRECT_URI = env("SLACK_REDIRECT_URI", "")
+# The local Slack peer's Web API root (e.g. http://127.0.0.1:8900/api/): honoured in local peers mode only.
+ROSTER_SLACK_API_URL = env("ROSTER_SLACK_API_URL", "")
+# Links in Slack answers: the tenant's console, {host} being its primary domain.
+ROSTER_SLACK_CONSOLE_URL = env("ROSTER_SLACK_CONSOLE_URL", ROSTER_WEBHOOK_CONSOLE_URL)
+# The platform's public URL, where Slack calls (/slack/...): install links are made from it.
+ROSTER_SLACK_PUBLIC_URL = env("ROSTER_SLACK_PUBLIC_URL", "")
 
 # --- Search -------------------------------------------------------------------
 ROSTER_SEARCH_BACKEND = env("ROSTER_SEARCH_BACKEND", "postgres")  # postgres | meilisearch

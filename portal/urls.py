@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/v1/", include("ownership.api.urls")),  # the services resource, with corrections (PATCH)
     path("api/v1/", include("freshness.api.urls")),  # schedules, GitHub webhook secrets and deliveries
     path("api/v1/", include("notifications.api.urls")),  # webhooks out: subscriptions and their deliveries
+    path("api/v1/", include("oncall.api.urls")),  # routing: services/<id>/routing, resources/<arn>/routing
+    path("api/v1/", include("slackbot.api_urls")),  # the Slack app's install link (admins)
     path("api/v1/", include("catalog.api.urls")),
     path("webhooks/", include("freshness.urls")),  # GitHub's deliveries, signed (freshness.receiving)
     # Last: every other path that is not the API, the admin, sign-in, static files or the health check is a

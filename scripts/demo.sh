@@ -30,6 +30,17 @@ PORT="${PORT:-8000}"
 # The emulator sends signed webhooks to this Roster as its state changes: a push shows in the catalog at once.
 $PY manage.py emulator_webhooks "$TENANT" --base-url "http://$TENANT.localhost:$PORT" >/dev/null
 GITHUB_URL="$(grep '^ROSTER_GITHUB_EMULATOR_URL=' .run/env | cut -d= -f2-)"
+# The Slack app, installed into the local Slack peer's workspace by hand (slack_connect), as an operator would.
+SLACK_PEER="$(grep '^ROSTER_SLACK_API_URL=' .run/env | cut -d= -f2- | sed 's#/api/$##')"
+SLACK_BOT_TOKEN="$($PY -m peers.slack_peer.exchange --peer "$SLACK_PEER" workspace --team T0DEMO001 --name "$TENANT")" \
+  $PY manage.py slack_connect "$TENANT" T0DEMO001 >/dev/null
+ASK="$($PY manage.py shell -c "
+from portal.tenancy import tenant_scope
+from catalog.models import Service
+with tenant_scope('$TENANT'):
+    s = Service.objects.filter(ownership_status='owned', hidden=False).exclude(resources=None).order_by('name').first()
+    print(s.name if s else '')
+" 2>/dev/null | tail -1)"
 cat <<MSG
 
   Console: http://$TENANT.localhost:$PORT/   (sign in as admin / $(cat .run/admin.password))
@@ -41,6 +52,13 @@ cat <<MSG
             -d '{"repo": "<org>/<repo>", "files": {".github/CODEOWNERS": "* @<org>/<team>\\n"}}'
           (the GitHub emulator sends the signed push webhook; the new owner shows within seconds)
 MSG
+if [ -n "$ASK" ]; then
+  echo
+  echo "  Slack (the local Slack peer, signed as Slack signs):"
+  $PY -m peers.slack_peer.exchange --peer "$SLACK_PEER" ask --roster "http://localhost:$PORT" --team T0DEMO001 \
+    who owns "$ASK" | sed 's/^/    /' || echo "    (the Slack exchange did not answer; see .run/log/slack.log)"
+fi
+echo
 if [ "$SERVE" = "0" ]; then
   echo "  Everything keeps running in the background; 'make stop' stops it."
   exit 0

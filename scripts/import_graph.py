@@ -16,7 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("portal", "accounts", "audit", "discovery", "catalog", "ownership", "search", "freshness", "notifications",
-        "peers")
+        "oncall", "slackbot", "peers")
 SKIP_PARTS = {"tests", "migrations", "management", "__pycache__"}
 WIRING = {"portal/settings.py", "portal/settings_test.py", "portal/urls.py"}  # names every app by design
 

@@ -12,6 +12,7 @@ PG_PORT="${ROSTER_DB_PORT:-54329}"
 REDIS_PORT="${ROSTER_REDIS_PORT:-63799}"
 MOTO_PORT="${ROSTER_MOTO_PORT:-45010}"
 GITHUB_PORT="${ROSTER_GITHUB_PORT:-45011}"
+SLACK_PORT="${ROSTER_SLACK_PORT:-45012}"
 PORT="${PORT:-8000}"
 WORKERS="${ROSTER_WORKERS:-2}"
 # .run holds the keys and the local services' passwords: only its owner may enter it (as root, the
@@ -70,16 +71,18 @@ python_env() {
 }
 
 node_env() {
-  # GitHub's published descriptions and the third-party clients the emulator is tested with, from the lockfile
-  # (again whenever package-lock.json changes: stamp in node_modules/.roster-lock).
-  local pkg="$ROOT/peers/github_emulator" want
-  [ -f "$pkg/package-lock.json" ] || return 0
-  want="$(sha256sum "$pkg/package-lock.json" | cut -d' ' -f1)"
-  if [ "$(cat "$pkg/node_modules/.roster-lock" 2>/dev/null)" != "$want" ]; then
-    log "installing GitHub's published schemas and clients for the emulator (npm ci)"
-    (cd "$pkg" && npm ci --silent --no-audit --no-fund >/dev/null)
-    echo "$want" > "$pkg/node_modules/.roster-lock"
-  fi
+  # GitHub's and Slack's published descriptions and the third-party clients the local peers are tested with,
+  # from each lockfile (again whenever a package-lock.json changes: stamp in node_modules/.roster-lock).
+  local pkg want
+  for pkg in "$ROOT/peers/github_emulator" "$ROOT/peers/slack_peer"; do
+    [ -f "$pkg/package-lock.json" ] || continue
+    want="$(sha256sum "$pkg/package-lock.json" | cut -d' ' -f1)"
+    if [ "$(cat "$pkg/node_modules/.roster-lock" 2>/dev/null)" != "$want" ]; then
+      log "installing published schemas and clients for ${pkg##*/} (npm ci)"
+      (cd "$pkg" && npm ci --silent --no-audit --no-fund >/dev/null)
+      echo "$want" > "$pkg/node_modules/.roster-lock"
+    fi
+  done
 }
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the unprivileged 'postgres' user.
@@ -291,6 +294,8 @@ ROSTER_GITHUB_EMULATOR_URL=http://127.0.0.1:$GITHUB_PORT
 ROSTER_DEBUG=1
 ROSTER_WEBHOOK_CONSOLE_URL=http://{host}:$PORT
 SLACK_SIGNING_SECRET=$(cat "$RUN/slack.signing")
+ROSTER_SLACK_API_URL=http://127.0.0.1:$SLACK_PORT/api/
+ROSTER_SLACK_PUBLIC_URL=http://localhost:$PORT
 AWS_ACCESS_KEY_ID=roster-local
 AWS_SECRET_ACCESS_KEY=roster-local
 AWS_DEFAULT_REGION=us-east-1
@@ -324,7 +329,10 @@ cmd_peers() {
   start_bg moto "$PY" -m peers.moto_server --port "$MOTO_PORT"
   start_bg github "$PY" -m peers.github_emulator --port "$GITHUB_PORT" --token roster-demo-token
   wait_http "http://127.0.0.1:$MOTO_PORT/moto-api/" moto
+  # The signing secret through the environment, never the command line (ps would show it).
+  SLACK_SIGNING_SECRET="$(cat "$RUN/slack.signing")" start_bg slack "$PY" -m peers.slack_peer --port "$SLACK_PORT"
   wait_http "http://127.0.0.1:$GITHUB_PORT/_emulator/stats" github
+  wait_http "http://127.0.0.1:$SLACK_PORT/_peer/stats" slack
 }
 
 cmd_migrate() { "$PY" "$ROOT/manage.py" migrate_schemas --shared -v 0; "$PY" "$ROOT/manage.py" migrate_schemas --tenant -v 0; }
@@ -350,7 +358,7 @@ cmd_up() {
 }
 
 cmd_stop() {
-  for name in web beat worker github moto; do stop_bg "$name"; done
+  for name in web beat worker slack github moto; do stop_bg "$name"; done
   if [ -f "$RUN/redis.pid" ]; then
     log "stopping Redis"
     kill "$(cat "$RUN/redis.pid")" 2>/dev/null || true

@@ -142,3 +142,61 @@ def web_server(db_name: str, *, name: str = "web"):
         yield port
     finally:
         server.stop()
+
+
+@contextmanager
+def oncall_peers(scenario: Path | str | None = None, *, pagerduty_key: str = "", opsgenie_key: str = ""):
+    """The local PagerDuty and Opsgenie (peers.pagerduty_peer, peers.opsgenie_peer) serving ``scenario``'s oncall
+    section, each a subprocess on a free loopback port. Yields {"pagerduty": url, "opsgenie": url}; workers started
+    inside get them as the operator's ROSTER_PAGERDUTY_URL / ROSTER_OPSGENIE_URL (local peers mode). A key, when
+    given, is the only one the peer accepts."""
+    urls, procs = {}, []
+    added = {}
+    try:
+        for vendor, key in (("pagerduty", pagerduty_key), ("opsgenie", opsgenie_key)):
+            port = free_port()
+            args = [sys.executable, "-m", f"peers.{vendor}_peer", "--port", str(port)]
+            args += ["--scenario", str(scenario)] if scenario else []
+            args += ["--token", key] if key else []
+            procs.append(Process(vendor, args))
+            urls[vendor] = f"http://127.0.0.1:{port}"
+        for url in urls.values():
+            wait_http(f"{url}/_peer/requests")
+        added = {"ROSTER_LOCAL_PEERS": "1", "ROSTER_PAGERDUTY_URL": urls["pagerduty"],
+                 "ROSTER_OPSGENIE_URL": urls["opsgenie"]}
+        previous = {key: PEER_ENV.get(key) for key in added}
+        PEER_ENV.update(added)
+        yield urls
+    finally:
+        for key in added:
+            if previous.get(key) is None:
+                PEER_ENV.pop(key, None)
+            else:
+                PEER_ENV[key] = previous[key]
+        for proc in procs:
+            proc.stop()
+
+
+SLACK_SIGNING_SECRET = "roster-test-slack-signing-secret"
+SLACK_CLIENT = ("1111.2222", "roster-test-slack-client-secret")
+
+
+@contextmanager
+def slack_peer(signing_secret: str = SLACK_SIGNING_SECRET):
+    """The local Slack peer (peers.slack_peer) as a subprocess. Yields its base URL. While it runs, web servers
+    and workers started from here get its Web API root (ROSTER_SLACK_API_URL) and the app's signing secret
+    and OAuth credentials in their environment (``PEER_ENV``)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = Process("slack", [sys.executable, "-m", "peers.slack_peer", "--port", str(port), "--signing-secret",
+                             signing_secret, "--client-id", SLACK_CLIENT[0], "--client-secret", SLACK_CLIENT[1]])
+    added = {"ROSTER_SLACK_API_URL": f"{base}/api/", "SLACK_SIGNING_SECRET": signing_secret,
+             "SLACK_CLIENT_ID": SLACK_CLIENT[0], "SLACK_CLIENT_SECRET": SLACK_CLIENT[1]}
+    try:
+        wait_http(f"{base}/_peer/stats")
+        PEER_ENV.update(added)
+        yield base
+    finally:
+        for key in added:
+            PEER_ENV.pop(key, None)
+        proc.stop()

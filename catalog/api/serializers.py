@@ -7,10 +7,16 @@ from catalog.reconcile.last_deploy import SOURCES
 class TeamSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     service_count = serializers.IntegerField(read_only=True)
+    contact_email = serializers.CharField(read_only=True, help_text="the team's address; empty when unknown")
+    routing_sources = serializers.DictField(read_only=True, help_text=(
+        "Per routing field: {\"source\": suggested | confirmed | corrected, \"by\", \"at\", ...}. Editors confirm or "
+        "correct them with PATCH /api/v1/teams/{id}/routing/."))
 
     class Meta:
         model = Team
-        fields = ["id", "slug", "name", "description", "github_org", "parent", "members", "source", "service_count"]
+        fields = ["id", "slug", "name", "description", "github_org", "parent", "members", "source", "service_count",
+                  "slack_channel", "pagerduty_schedule_id", "opsgenie_team_id", "contact_email", "routing_sources"]
+        read_only_fields = ["slack_channel", "pagerduty_schedule_id", "opsgenie_team_id"]
 
 
 class ResourceSerializer(serializers.ModelSerializer):

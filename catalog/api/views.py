@@ -82,6 +82,8 @@ class ResourceServiceView(APIView):
     @extend_schema(parameters=[OpenApiParameter("arn", OpenApiTypes.STR, OpenApiParameter.PATH)],
                    responses={200: ServiceDetailSerializer})
     def get(self, request, arn: str):
+        if len(arn) > 512 or not arn.isprintable():  # no ARN is longer, and a NUL byte would fail the query
+            return Response({"detail": "no service claims this resource"}, status=404)
         resource = ServiceResource.objects.filter(external_id=arn).select_related("service").first()
         if resource is None or resource.service.hidden:
             return Response({"detail": "no service claims this resource"}, status=404)

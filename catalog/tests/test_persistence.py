@@ -159,6 +159,8 @@ def test_services_api(inputs, run, tenant_alpha):
     assert detail["infrastructure"]["aws_resources"] and detail["owner"]["confidence"] > 0.5
     arn = detail["infrastructure"]["aws_resources"][0]["arn"]
     assert client.get(f"/api/v1/resources/{arn}/service/").json()["name"] == "pricing-service"
+    for hostile in (arn + "%00", "x" * 600):  # a NUL byte, a path longer than any ARN: not found, never a 500
+        assert client.get(f"/api/v1/resources/{hostile}/service/").status_code == 404
     team = Team.objects.get(slug="commerce")
     names = [s["name"] for s in client.get(f"/api/v1/teams/{team.pk}/services/", {"limit": 500}).json()["results"]]
     assert "pricing-service" in names

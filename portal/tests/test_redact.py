@@ -15,6 +15,8 @@ PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\nCANARYkeybody\n-----EN
     "Authorization: Bearer CANARYbearer.jwt.sig",
     "token ghp_CANARY0123456789abcdef",
     "github_pat_CANARY_0123456789abcdef0123",
+    "oauth.v2.access answered xoxb-1234-CANARY-abcdef0123 for T0001",
+    "user token xoxp-CANARY-98765-4321",
     "password: CANARYpw; next",
     f"before {PEM} after",
 ])

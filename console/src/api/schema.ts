@@ -344,6 +344,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/resources/{arn}/routing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whom to page for this AWS resource (an ARN, as catalog's resources/{arn}/service takes it). */
+        get: operations["resources_routing_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resources/{arn}/service/": {
         parameters: {
             query?: never;
@@ -569,6 +586,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/{id}/routing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Whom to page for this service: owner team, Slack channel, who is on call now and the next handover. */
+        get: operations["services_routing_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services/search": {
         parameters: {
             query?: never;
@@ -597,6 +631,23 @@ export interface paths {
         get: operations["services_search_2"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/slack/install-link/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description A link that installs the Slack app into this tenant through Slack's OAuth flow (admins). */
+        post: operations["slack_install_link"];
         delete?: never;
         options?: never;
         head?: never;
@@ -633,6 +684,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/teams/{id}/routing/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A team's routing answer (GET); editors confirm or correct its routing fields (PATCH, audited). */
+        get: operations["teams_routing_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description A team's routing answer (GET); editors confirm or correct its routing fields (PATCH, audited). */
+        patch: operations["teams_routing_partial_update"];
         trace?: never;
     };
     "/api/v1/teams/{id}/services/": {
@@ -908,6 +977,21 @@ export interface components {
          * @enum {string}
          */
         BackendEnum: "postgres" | "meilisearch";
+        Candidate: {
+            team: components["schemas"]["TeamRef"];
+            /** Format: double */
+            score: number | null;
+            slack_channel: string | null;
+            contact_email: string | null;
+        };
+        /**
+         * @description * `slack_channel` - slack_channel
+         *     * `pagerduty_schedule_id` - pagerduty_schedule_id
+         *     * `opsgenie_team_id` - opsgenie_team_id
+         *     * `contact_email` - contact_email
+         * @enum {string}
+         */
+        ConfirmEnum: "slack_channel" | "pagerduty_schedule_id" | "opsgenie_team_id" | "contact_email";
         /** @description Secrets are write-only: accepted on create/update, never returned. The ExternalId is Roster's, read-only. */
         Connection: {
             /** Format: uuid */
@@ -1050,6 +1134,15 @@ export interface components {
          * @enum {string}
          */
         EntryTypeEnum: "service" | "component";
+        EscalationPolicy: {
+            id: string;
+            name: string;
+            url: string;
+            provider: string;
+            levels: {
+                [key: string]: unknown;
+            }[];
+        };
         /**
          * @description * `service_created` - Service Created
          *     * `service_updated` - Service Updated
@@ -1233,8 +1326,37 @@ export interface components {
          * @enum {string}
          */
         ModeEnum: "auto" | "full" | "incremental";
+        NextOnCall: {
+            name: string;
+            email: string;
+            /** @description pagerduty or opsgenie */
+            provider: string;
+            schedule: string;
+            /**
+             * Format: date-time
+             * @description the end of their shift (the next handover)
+             */
+            until: string | null;
+            /**
+             * Format: date-time
+             * @description when their shift starts
+             */
+            from: string;
+        };
         NothingToRetry: {
             detail: string;
+        };
+        OnCallPerson: {
+            name: string;
+            email: string;
+            /** @description pagerduty or opsgenie */
+            provider: string;
+            schedule: string;
+            /**
+             * Format: date-time
+             * @description the end of their shift (the next handover)
+             */
+            until: string | null;
         };
         OwnerField: {
             /** Format: uuid */
@@ -1580,6 +1702,17 @@ export interface components {
             readonly updated_at?: string;
             readonly deliveries_url?: string;
         };
+        /** @description Set or confirm a team's routing fields. A value equal to the current one confirms it; another corrects it
+         *     (an empty string clears it, and it stays clear: suggestions never fill a field a person set). */
+        PatchedTeamRoutingRequest: {
+            slack_channel?: string;
+            pagerduty_schedule_id?: string;
+            opsgenie_team_id?: string;
+            contact_email?: string;
+            /** @description fields whose current (suggested) value is right */
+            confirm?: components["schemas"]["ConfirmEnum"][];
+            reason?: string;
+        };
         PatchedUserUpdate: {
             role?: components["schemas"]["RoleEnum"];
             is_active?: boolean;
@@ -1613,6 +1746,35 @@ export interface components {
             tech_stack: string[];
             updated_at: number | null;
         };
+        ResourceRef: {
+            arn: string;
+            type: string;
+            name: string;
+        };
+        /** @description Whom to page (oncall.routing): the owner team, how to reach it, who is on call now and next. */
+        ResourceRouting: {
+            service: components["schemas"]["ServiceRef"] | null;
+            team: components["schemas"]["TeamRef"] | null;
+            /** @description owned | ambiguous | unowned; null for a team */
+            ownership_status: string | null;
+            /** Format: double */
+            owner_confidence: number | null;
+            slack_channel: string | null;
+            contact_email: string | null;
+            oncall: components["schemas"]["OnCallPerson"][];
+            /** Format: date-time */
+            next_handover_at: string | null;
+            next_oncall: components["schemas"]["NextOnCall"][];
+            escalation_policy: components["schemas"]["EscalationPolicy"] | null;
+            /** @description ambiguous or unowned services: the teams that may own it */
+            candidates: components["schemas"]["Candidate"][];
+            /**
+             * Format: date-time
+             * @description when the on-call data was read
+             */
+            as_of: string | null;
+            resource: components["schemas"]["ResourceRef"];
+        };
         RetryConflict: components["schemas"]["DiscoverResponse"] | components["schemas"]["NothingToRetry"];
         /**
          * @description * `viewer` - Viewer
@@ -1621,6 +1783,29 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "viewer" | "editor" | "admin";
+        /** @description Whom to page (oncall.routing): the owner team, how to reach it, who is on call now and next. */
+        Routing: {
+            service: components["schemas"]["ServiceRef"] | null;
+            team: components["schemas"]["TeamRef"] | null;
+            /** @description owned | ambiguous | unowned; null for a team */
+            ownership_status: string | null;
+            /** Format: double */
+            owner_confidence: number | null;
+            slack_channel: string | null;
+            contact_email: string | null;
+            oncall: components["schemas"]["OnCallPerson"][];
+            /** Format: date-time */
+            next_handover_at: string | null;
+            next_oncall: components["schemas"]["NextOnCall"][];
+            escalation_policy: components["schemas"]["EscalationPolicy"] | null;
+            /** @description ambiguous or unowned services: the teams that may own it */
+            candidates: components["schemas"]["Candidate"][];
+            /**
+             * Format: date-time
+             * @description when the on-call data was read
+             */
+            as_of: string | null;
+        };
         Run: {
             /** Format: uuid */
             readonly id: string;
@@ -1845,6 +2030,17 @@ export interface components {
             /** @description Unix seconds. */
             updated_at: number | null;
         };
+        ServiceRef: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+        };
+        SlackInstallLink: {
+            /** @description open within the hour; a path when the operator set no ROSTER_SLACK_PUBLIC_URL */
+            url: string;
+            expires_in: number;
+            workspaces: string[];
+        };
         /**
          * @description * `github_deployment` - github_deployment
          *     * `github_actions` - github_actions
@@ -1929,6 +2125,15 @@ export interface components {
             members?: unknown;
             source?: string;
             readonly service_count: number;
+            readonly slack_channel: string;
+            readonly pagerduty_schedule_id: string;
+            readonly opsgenie_team_id: string;
+            /** @description the team's address; empty when unknown */
+            readonly contact_email: string;
+            /** @description Per routing field: {"source": suggested | confirmed | corrected, "by", "at", ...}. Editors confirm or correct them with PATCH /api/v1/teams/{id}/routing/. */
+            readonly routing_sources: {
+                [key: string]: unknown;
+            };
         };
         TeamHit: {
             /** @description Catalog id (service or team UUID, repository org/name). */
@@ -1948,6 +2153,39 @@ export interface components {
             members_count: number;
             services_count: number;
             updated_at: number | null;
+        };
+        TeamRef: {
+            /** Format: uuid */
+            id: string;
+            slug: string;
+            name: string;
+        };
+        /** @description Whom to page (oncall.routing): the owner team, how to reach it, who is on call now and next. */
+        TeamRoutingAnswer: {
+            service: components["schemas"]["ServiceRef"] | null;
+            team: components["schemas"]["TeamRef"] | null;
+            /** @description owned | ambiguous | unowned; null for a team */
+            ownership_status: string | null;
+            /** Format: double */
+            owner_confidence: number | null;
+            slack_channel: string | null;
+            contact_email: string | null;
+            oncall: components["schemas"]["OnCallPerson"][];
+            /** Format: date-time */
+            next_handover_at: string | null;
+            next_oncall: components["schemas"]["NextOnCall"][];
+            escalation_policy: components["schemas"]["EscalationPolicy"] | null;
+            /** @description ambiguous or unowned services: the teams that may own it */
+            candidates: components["schemas"]["Candidate"][];
+            /**
+             * Format: date-time
+             * @description when the on-call data was read
+             */
+            as_of: string | null;
+            /** @description per field: suggested, confirmed or corrected, by whom, when */
+            routing_sources: {
+                [key: string]: unknown;
+            };
         };
         TenantDeleteRequest: {
             /** @description the tenant's name, typed again */
@@ -2719,6 +2957,27 @@ export interface operations {
             };
         };
     };
+    resources_routing_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                arn: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceRouting"];
+                };
+            };
+        };
+    };
     resources_service_retrieve: {
         parameters: {
             query?: never;
@@ -3135,6 +3394,27 @@ export interface operations {
             };
         };
     };
+    services_routing_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Routing"];
+                };
+            };
+        };
+    };
     services_search: {
         parameters: {
             query?: {
@@ -3205,6 +3485,25 @@ export interface operations {
             };
         };
     };
+    slack_install_link: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SlackInstallLink"];
+                };
+            };
+        };
+    };
     teams_list: {
         parameters: {
             query?: {
@@ -3247,6 +3546,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Team"];
+                };
+            };
+        };
+    };
+    teams_routing_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Routing"];
+                };
+            };
+        };
+    };
+    teams_routing_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedTeamRoutingRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["PatchedTeamRoutingRequest"];
+                "multipart/form-data": components["schemas"]["PatchedTeamRoutingRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamRoutingAnswer"];
                 };
             };
         };

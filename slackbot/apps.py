@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SlackbotConfig(AppConfig):
+    name = "slackbot"
+    verbose_name = "Slack app"
