@@ -1,4 +1,4 @@
-"""End to end: the sample company discovered by real workers, a real Roster web server (gunicorn) in local peers
+"""End to end: a bundled company discovered by real workers, a real Roster web server (gunicorn) in local peers
 mode, and the local Slack peer sending it signed slash commands and events as Slack would, on the public host.
 Roster acknowledges within Slack's 3 seconds, answers through the response_url, unfurls a console link
 (chat.unfurl) and publishes the App Home (views.publish) at the peer; everything both sides said is checked
@@ -63,7 +63,7 @@ def slack(live_peers, live_workers, django_db_blocker):
 
 @pytest.fixture(scope="module")
 def company(slack, live_peers, django_db_blocker):
-    """The sample company discovered; its workspace connected with slack_connect (the bot token checked with the
+    """A bundled company discovered; its workspace connected with slack_connect (the bot token checked with the
     peer's auth.test); a second tenant with a workspace of its own; a Roster user whose e-mail Slack knows."""
     peer = slack["peer"]
     tokens = {}
@@ -71,7 +71,8 @@ def company(slack, live_peers, django_db_blocker):
                               (OTHER_TEAM, "Other Co", None), (STRANGER_TEAM, "Stranger Co", None)):
         tokens[team] = peer_call(peer, "/_peer/teams", {"team_id": team, "name": name, "users": users})["bot_token"]
     with django_db_blocker.unblock():
-        setup_tenant(load_scenario(ROOT / "scenarios" / "sample-company.yaml"), aws_endpoint=live_peers["aws"],
+        # A company no other module of the session loads: moto is shared, and its accounts can be loaded once.
+        setup_tenant(load_scenario(ROOT / "scenarios" / "legacy-co.yaml"), aws_endpoint=live_peers["aws"],
                      github_url=live_peers["github"], tenant_name=TENANT)
         other = create_tenant(OTHER, reset=True)
         from portal.models import Tenant
@@ -84,7 +85,7 @@ def company(slack, live_peers, django_db_blocker):
                 wait_for(lambda: not Run.objects.filter(status__in=ACTIVE_STATUSES).exists())
                 service = (Service.objects.filter(hidden=False, ownership_status="owned", resources__isnull=False)
                            .select_related("owner").order_by("name").first())
-                assert service is not None, "the sample company has no owned service with AWS resources"
+                assert service is not None, "the company has no owned service with AWS resources"
                 resource = service.resources.order_by("external_id").first()
                 user = get_user_model().objects.create_user("erin", email="erin@e2e.example")
                 Profile.objects.create(user=user, teams=[service.owner.slug])
