@@ -49,6 +49,23 @@ def wait_for(predicate, timeout: float = 180.0, step: float = 0.3):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {getattr(predicate, '__name__', 'it')}")
 
 
+def drop_tenant(tenant, attempts: int = 5) -> None:
+    """Delete an end-to-end test's tenant from the public schema. Workers may still be finishing the tasks that
+    follow a run in it (indexing, webhooks out), and DROP SCHEMA can deadlock with them: try again shortly."""
+    from django.db import OperationalError
+    from django_tenants.utils import schema_context
+
+    for attempt in range(attempts):
+        try:
+            with schema_context("public"):
+                tenant.delete(force_drop=True)
+            return
+        except OperationalError:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(2)
+
+
 class Process:
     def __init__(self, name: str, args: list[str], env: dict | None = None):
         log_dir = ROOT / ".run" / "log"

@@ -26,6 +26,7 @@ from discovery.models import ACTIVE_STATUSES, Connection, Fact, FactLink, Run
 from peers.scenario import load_scenario
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
+from tests.peers import drop_tenant
 
 pytestmark = pytest.mark.e2e
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "sample-messy.yaml"
@@ -94,7 +95,7 @@ def messy(live_peers, live_workers, django_db_blocker):
                      tenant_name="e2e-messy")
         tenant = Tenant.objects.get(name="e2e-messy")
         yield scenario, tenant
-        tenant.delete(force_drop=True)
+        drop_tenant(tenant)
 
 
 def test_discovery_stores_the_scenario_as_facts_once(messy, django_db_blocker):

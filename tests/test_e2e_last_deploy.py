@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django_tenants.utils import schema_context, tenant_context
+from django_tenants.utils import tenant_context
 from rest_framework.test import APIClient
 
 from accounts.testing import token_for
@@ -20,6 +20,7 @@ from peers.demo import load_github, setup_tenant
 from peers.scenario import parse_scenario
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
+from tests.peers import drop_tenant
 
 pytestmark = pytest.mark.e2e
 ACCOUNT = "111111111111"
@@ -86,8 +87,7 @@ def company(live_peers, live_workers, django_db_blocker):
         client = APIClient(HTTP_HOST="e2e-deploys.localhost")
         client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         yield scenario, tenant, client
-        with schema_context("public"):  # API requests leave the connection in the tenant's schema
-            tenant.delete(force_drop=True)
+        drop_tenant(tenant)  # from the public schema: API requests leave the connection in the tenant's
 
 
 def services(client) -> dict:

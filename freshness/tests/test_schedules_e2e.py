@@ -17,7 +17,7 @@ from freshness.models import Schedule
 from peers.demo import setup_tenant
 from peers.scenario import load_scenario
 from portal.models import Tenant
-from tests.peers import wait_for
+from tests.peers import drop_tenant, wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def tenant(live_peers, live_workers, django_db_blocker):
                      github_url=live_peers["github"], tenant_name="e2e-schedules")
         tenant = Tenant.objects.get(name="e2e-schedules")
         yield tenant
-        tenant.delete(force_drop=True)
+        drop_tenant(tenant)
 
 
 @pytest.fixture

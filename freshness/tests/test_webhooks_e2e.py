@@ -18,7 +18,7 @@ from freshness.models import InboundDelivery
 from peers.demo import setup_tenant
 from peers.scenario import load_scenario
 from portal.models import Tenant
-from tests.peers import wait_for
+from tests.peers import drop_tenant, wait_for
 from portal.workspaces.models import Workspace
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def hooked(live_peers, live_web, django_db_blocker):
         yield {"tenant": tenant, "github": github, "token": token, "port": live_web, "hook": hook,
                "emulator": live_peers["github"], "org": github.config["org"], "scenario": scenario}
         control(live_peers["github"], f"/_emulator/hooks/{hook['id']}", method="DELETE")
-        tenant.delete(force_drop=True)
+        drop_tenant(tenant)
 
 
 def pick_codeowned_service(org: str):

@@ -27,6 +27,7 @@ from peers.generate_scenario import dump, generate
 from peers.scenario import parse_scenario
 from portal.models import Tenant
 from portal.workspaces.models import Workspace
+from tests.peers import drop_tenant
 
 pytestmark = pytest.mark.e2e
 TENANT = "e2e-hooks"
@@ -45,7 +46,7 @@ def company(live_peers, live_workers, django_db_blocker):
         setup_tenant(scenario, aws_endpoint=live_peers["aws"], github_url=live_peers["github"], tenant_name=TENANT)
         tenant = Tenant.objects.get(name=TENANT)
         yield tenant
-        tenant.delete(force_drop=True)
+        drop_tenant(tenant)
 
 
 def wait_for(check, timeout: float, what: str):

@@ -26,7 +26,7 @@ from peers.scenario import load_scenario, rotation_shifts
 from peers.simulate import facts_from_scenario
 from portal.tenancy import create_tenant
 from portal.workspaces.models import Workspace
-from tests.peers import Process, oncall_peers, worker_env
+from tests.peers import Process, drop_tenant, oncall_peers, worker_env
 
 pytestmark = pytest.mark.e2e
 SCENARIO = Path(__file__).with_name("oncall-co.yaml")
@@ -73,7 +73,7 @@ def company(stack, django_db_blocker):
                 _, token = user_with_token("e2e-oncall-viewer", "viewer")
             yield tenant, token
         finally:
-            tenant.delete(force_drop=True)
+            drop_tenant(tenant)
 
 
 def on_call(schedule_name: str, vendor: str, at: datetime) -> tuple[str, datetime]:

@@ -28,7 +28,7 @@ from peers.scenario import load_scenario
 from peers.slack_peer import typecheck
 from portal.tenancy import create_tenant
 from portal.workspaces.models import Workspace
-from tests.peers import slack_peer, web_server
+from tests.peers import drop_tenant, slack_peer, web_server
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,8 +98,8 @@ def company(slack, live_peers, django_db_blocker):
         finally:
             call_command("slack_disconnect", TEAM)
             call_command("slack_disconnect", OTHER_TEAM)
-            tenant.delete(force_drop=True)
-            other.delete(force_drop=True)
+            drop_tenant(tenant)
+            drop_tenant(other)
 
 
 def _on_call_now(team) -> str | None:
