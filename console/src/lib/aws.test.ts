@@ -15,6 +15,12 @@ describe("AWS console links", () => {
         + encodeURIComponent("https://sqs.us-east-1.amazonaws.com/123456789012/jobs"));
   });
 
+  it("opens a private ECR repository under its account", () => {
+    expect(consoleUrl("arn:aws:ecr:us-east-1:123456789012:repository/team/pay")).toBe(
+      "https://console.aws.amazon.com" + ["", "ecr", "repositories", "private", "123456789012", "team%2Fpay"].join("/")
+        + "?region=us-east-1");
+  });
+
   it("builds no link from something that is not an ARN", () => {
     expect(consoleUrl("https://evil.example/lambda")).toBeNull();
   });
