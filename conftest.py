@@ -51,8 +51,15 @@ def tenant_beta(db):
 
 
 @pytest.fixture
-def in_alpha(tenant_alpha):
-    """Run the test inside tenant alpha's schema (changes roll back with the test transaction)."""
+def in_alpha(tenant_alpha, monkeypatch):
+    """Run the test inside tenant alpha's schema (changes roll back with the test transaction).
+
+    A job run in-process here keeps its lease for the whole test: the heartbeat renews from its own database
+    connection, which cannot see rows of the uncommitted test transaction, so its first renewal would find
+    no job and stop a scan that is merely slow (a loaded CI machine). The heartbeat has its own tests."""
+    from discovery import runs
+
+    monkeypatch.setattr(runs, "HEARTBEAT_SECONDS", 3600)
     with tenant_context(tenant_alpha):
         yield tenant_alpha
 

@@ -33,8 +33,9 @@ class Heartbeat:
     a job waiting on an upstream (throttling back-off, a slow page) keeps its lease and a dead worker's lapses.
     ``lost`` is set when a renewal finds the lease no longer ours."""
 
-    def __init__(self, schema_name: str, job_id, token: str, period: float = runs.HEARTBEAT_SECONDS):
-        self.schema_name, self.job_id, self.token, self.period = schema_name, job_id, token, period
+    def __init__(self, schema_name: str, job_id, token: str, period: float | None = None):
+        self.schema_name, self.job_id, self.token = schema_name, job_id, token
+        self.period = period if period is not None else runs.HEARTBEAT_SECONDS
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
