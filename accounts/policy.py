@@ -28,13 +28,14 @@ API = {
     "run-list": {"GET": VIEWER},
     "run-detail": {"GET": VIEWER},
     "run-cancel": {"POST": EDITOR},
-    "run-dead-letters": {"GET": VIEWER}, "run-retry": {"POST": EDITOR},  # jobs the watchdog gave up on
+    "run-dead-letters": {"GET": VIEWER}, "run-retry": {"POST": EDITOR},  # failed and dead-lettered jobs
     "fact-list": {"GET": VIEWER},
     "fact-detail": {"GET": VIEWER},
     "discovery-run": {"POST": EDITOR},
     "connection-list": {"GET": EDITOR, "POST": ADMIN},
     "connection-detail": {"GET": EDITOR, "PUT": ADMIN, "PATCH": ADMIN, "DELETE": ADMIN},
     "connection-discover": {"POST": EDITOR},
+    "connection-backfill": {"POST": EDITOR},  # a full read of a selection, audited with who and why
     "connection-runs": {"GET": EDITOR},
     "connection-cloudformation-template": {"GET": ADMIN},
     # freshness: editors see when connections are read again; admins change schedules and own webhook secrets
@@ -86,7 +87,7 @@ ADMIN_SITE = {
     "ownership.view_correction": VIEWER,
     "discovery.view_run": VIEWER,
     "discovery.cancel_run": EDITOR,
-    "discovery.retry_run": EDITOR,  # retry dead-lettered jobs
+    "discovery.retry_run": EDITOR,  # retry failed and dead-lettered jobs, rerun a selection at high priority
     "discovery.view_fact": VIEWER,
     "discovery.view_factlink": VIEWER,
     "discovery.view_connection": EDITOR,

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from discovery import audit, connection_config, runs, templates, workflow
+from discovery.choices import RunPriority
 from discovery.models import Connection, Fact, FactLink, Job, Run
 from portal.admin import ReadOnlyAdminMixin
 
@@ -180,7 +181,7 @@ class RunAdmin(admin.ModelAdmin):
     list_filter = ("status", DeadLetterFilter, "kind", "trigger", "connection")
     readonly_fields = [f.name for f in Run._meta.fields]
     inlines = [JobInline]
-    actions = ["cancel", "retry_dead_letters"]
+    actions = ["cancel", "retry_failed", "rerun_high_priority"]
 
     def has_add_permission(self, request):
         return False
@@ -188,23 +189,40 @@ class RunAdmin(admin.ModelAdmin):
     def has_cancel_permission(self, request):
         return request.user.has_perm("discovery.cancel_run")
 
-    @admin.action(description="Cancel", permissions=["cancel"])
+    # Admin actions take no reason of their own: the audit events say "admin" (the API and manage.py take one).
+    @admin.action(description="Cancel (running jobs stop at their next batch)", permissions=["cancel"])
     def cancel(self, request, queryset):
-        n = sum(runs.cancel_run(run, actor=request.user.get_username()) for run in queryset)
+        n = sum(runs.cancel_run(run, actor=request.user.get_username(), reason="admin") for run in queryset)
         self.message_user(request, f"cancelled {n} run(s)")
 
     def has_retry_permission(self, request):
         return request.user.has_perm("discovery.retry_run")
 
-    @admin.action(description="Retry dead-lettered jobs", permissions=["retry"])
-    def retry_dead_letters(self, request, queryset):
+    @admin.action(description="Retry failed jobs (dead letters too)", permissions=["retry"])
+    def retry_failed(self, request, queryset):
         retried = 0
         for run in queryset.filter(kind=Run.Kind.SCAN):
             with transaction.atomic():
-                retried += workflow.retry_dead_letters(run, trigger="admin",
-                                                       requested_by=request.user.get_username()) is not None
-        self.message_user(request, f"retried the dead-lettered jobs of {retried} run(s)",
+                retried += workflow.retry_failed(run, trigger="admin", requested_by=request.user.get_username(),
+                                                 reason="admin") is not None
+        self.message_user(request, f"retried the failed jobs of {retried} run(s)",
                           messages.SUCCESS if retried else messages.WARNING)
+
+    @admin.action(description="Read the same selection again in full, at high priority", permissions=["retry"])
+    def rerun_high_priority(self, request, queryset):
+        queued = 0
+        for run in queryset.filter(kind=Run.Kind.SCAN, connection__isnull=False).select_related("connection"):
+            try:
+                with transaction.atomic():
+                    result = workflow.backfill(run.connection, selection=run.selection, trigger="admin",
+                                               requested_by=request.user.get_username(), reason="admin",
+                                               priority=RunPriority.HIGH)
+            except workflow.PriorityBusy as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+                break
+            queued += len(result["runs"])
+        self.message_user(request, f"queued {queued} run(s) at high priority",
+                          messages.SUCCESS if queued else messages.WARNING)
 
 
 @admin.register(Fact)

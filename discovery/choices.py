@@ -20,6 +20,12 @@ class ScanMode(models.TextChoices):
     INCREMENTAL = "incremental"  # skip the detail of what has not changed since the last read
 
 
+class RunPriority(models.TextChoices):
+    """Where a run's messages wait: a high one's jobs are taken before every normal job (portal.queues)."""
+    NORMAL = "normal"
+    HIGH = "high"
+
+
 class RunStatus(models.TextChoices):
     """A run's and a job's status; queued and running are active, the others final."""
     QUEUED = "queued"

@@ -58,6 +58,7 @@ class Heartbeat:
                             return
                     except Exception:  # retried next period: the lease outlasts a few missed renewals
                         log.warning("job %s: could not renew its lease", self.job_id, exc_info=True)
+                        db.close_if_unusable_or_obsolete()  # a restarted database: connect afresh next time
         finally:
             db.close()  # this thread's own connection
 
@@ -138,13 +139,14 @@ def _scan(run: Run, job: Job, token: str, heartbeat: Heartbeat) -> None:
             for rec in batch.facts:
                 job.stats["facts_by_kind"][rec.kind] = job.stats["facts_by_kind"].get(rec.kind, 0) + 1
             job.warnings.extend(_clean_warning(w, secret_values) for w in batch.warnings)
-            Job.objects.filter(pk=job.pk, lease_token=token).update(facts=job.facts, links=job.links,
-                                                                    api_calls=job.api_calls)
+            if not Job.objects.filter(pk=job.pk, lease_token=token).update(facts=job.facts, links=job.links,
+                                                                           api_calls=job.api_calls):
+                raise LeaseLost(job.key)  # cancelled, or taken by another attempt: stop now
         job.stats.update(scanner.stats())
         scan_state.keep(connection, job, scanner.learned())
         runs.record_job_outcome(job, status=RunStatus.SUCCEEDED, token=token)
     except LeaseLost:
-        log.warning("job %s: its lease lapsed and went to another attempt; stopped", job.key)
+        log.warning("job %s: its lease lapsed, went to another attempt or its run was cancelled; stopped", job.key)
     except Exception as exc:  # every failure becomes a reason code on the job; the run goes on
         failure = scanning.describe_failure(exc, item=job.key, secrets=secret_values)
         if failure["reason_code"] == "unexpected_response":

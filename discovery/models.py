@@ -3,7 +3,7 @@ import uuid
 
 from django.db import models
 
-from discovery.choices import Provider, RunKind, RunStatus, ScanMode
+from discovery.choices import Provider, RunKind, RunPriority, RunStatus, ScanMode
 from portal import crypto
 
 
@@ -82,6 +82,7 @@ class Run(models.Model):
     selection_hash = models.CharField(max_length=64, db_index=True)
     full_scan = models.BooleanField(default=True)  # every kind of every account/region, or every repo
     scan_mode = models.CharField(max_length=16, choices=ScanMode.choices, default=ScanMode.AUTO)
+    priority = models.CharField(max_length=8, choices=RunPriority.choices, default=RunPriority.NORMAL)
     total = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     succeeded = models.PositiveIntegerField(default=0)

@@ -25,7 +25,7 @@ from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
 from audit import events
-from discovery.choices import ScanMode
+from discovery.choices import RunPriority, ScanMode
 from discovery.models import ACTIVE_STATUSES, Connection, Job, Run, RunStatus
 from discovery.planning import plan_jobs
 from discovery.selection import is_full, normalize_selection, selection_hash
@@ -50,7 +50,8 @@ class ActiveRunExists(Exception):
 
 
 def create_scan_run(connection: Connection, *, selection: dict | None = None, trigger: str = "manual",
-                    requested_by: str = "", group_id: uuid.UUID | None = None, scan_mode: str = ScanMode.AUTO) -> Run:
+                    requested_by: str = "", group_id: uuid.UUID | None = None, scan_mode: str = ScanMode.AUTO,
+                    priority: str = RunPriority.NORMAL, reason: str = "") -> Run:
     """Create a queued run and its jobs. Raises ActiveRunExists when the same selection is already active,
     whatever the mode: a full and an incremental read of one selection never run at once."""
     chosen = normalize_selection(connection.provider, connection.config, selection)
@@ -62,7 +63,7 @@ def create_scan_run(connection: Connection, *, selection: dict | None = None, tr
                 workspace_id=connection.workspace_id, connection=connection, kind=Run.Kind.SCAN, trigger=trigger,
                 requested_by=requested_by, group_id=group_id, selection=chosen, selection_hash=digest,
                 full_scan=is_full(connection.provider, connection.config, chosen), total=len(planned),
-                scan_mode=scan_mode,
+                scan_mode=scan_mode, priority=priority,
             )
             Job.objects.bulk_create(
                 Job(run=run, key=p.key, scanner=p.scanner, account=p.account, region=p.region) for p in planned
@@ -73,18 +74,19 @@ def create_scan_run(connection: Connection, *, selection: dict | None = None, tr
             active = None
         if active is None:  # the active run has just finished (or was stale): try once more
             return create_scan_run(connection, selection=selection, trigger=trigger, requested_by=requested_by,
-                                   group_id=group_id, scan_mode=scan_mode)
+                                   group_id=group_id, scan_mode=scan_mode, priority=priority, reason=reason)
         raise ActiveRunExists(active) from None
     events.record("run.queued", actor=requested_by or "system", obj=run, workspace_id=run.workspace_id,
                   connection=str(connection.id), selection_hash=digest, trigger=trigger, jobs=len(planned),
-                  scan_mode=scan_mode)
+                  scan_mode=scan_mode, priority=priority, reason=reason)
     return run
 
 
-def create_reconcile_run(workspace_id, *, trigger: str, requested_by: str = "", group_id=None) -> Run:
+def create_reconcile_run(workspace_id, *, trigger: str, requested_by: str = "", group_id=None,
+                         priority: str = RunPriority.NORMAL) -> Run:
     return Run.objects.create(
         workspace_id=workspace_id, kind=Run.Kind.RECONCILE, trigger=trigger, requested_by=requested_by,
-        group_id=group_id, selection={"reconcile": str(workspace_id)}, selection_hash=selection_hash(
+        group_id=group_id, priority=priority, selection={"reconcile": str(workspace_id)}, selection_hash=selection_hash(
             {"reconcile": str(workspace_id)}), total=1,
     )
 
@@ -248,14 +250,20 @@ def aggregate_stats(jobs: list[Job]) -> dict:
     return stats
 
 
-def cancel_run(run: Run, *, actor: str = "") -> bool:
+def cancel_run(run: Run, *, actor: str = "", reason: str = "") -> bool:
+    """Cancel an active run and every job not over: a queued job's message finds it cancelled and does nothing;
+    a running job loses its lease, so its worker stops at its next batch or heartbeat (execute.LeaseLost) and
+    reports nothing: cooperative, within a batch or HEARTBEAT_SECONDS, with no task id to revoke."""
     now = timezone.now()
     if not Run.objects.filter(pk=run.pk, status__in=ACTIVE_STATUSES).update(status=RunStatus.CANCELLED,
                                                                              finished_at=now):
         return False
+    stopped = Job.objects.filter(run=run, status=RunStatus.RUNNING).update(
+        status=RunStatus.CANCELLED, finished_at=now, lease_token="", lease_expires_at=None)
     Job.objects.filter(run=run, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, finished_at=now)
     run.refresh_from_db()
-    events.record("run.cancelled", actor=actor or "system", obj=run, workspace_id=run.workspace_id)
+    events.record("run.cancelled", actor=actor or "system", obj=run, workspace_id=run.workspace_id,
+                  reason=reason, running_jobs_stopped=stopped)
     return True
 
 
@@ -304,8 +312,8 @@ def expire_leases(run: Run, found: Watch) -> None:
         elif record_job_outcome(job, status=RunStatus.FAILED, only_if=same_lease, failure={
                 "reason_code": DEAD_LETTER, "item": job.key,
                 "message": f"the job's worker stopped reporting {job.attempts} times (died, killed or hung)",
-                "remediation": "Retry it (API: POST /api/v1/runs/<id>/retry/, admin: Runs -> Retry dead-lettered "
-                               "jobs); if it dies again, check the workers' memory and logs (.run/log/worker.log)."}):
+                "remediation": "Retry it (API: POST /api/v1/runs/<id>/retry/, admin: Runs -> Retry failed jobs, "
+                               "manage.py run_control <tenant> retry <run>); if it dies again, check the workers' memory and logs (.run/log/worker.log)."}):
             found.dead_lettered += 1
 
 
@@ -382,6 +390,11 @@ def dead_letters():
     """Dead-lettered jobs not retried yet (newest first)."""
     return (Job.objects.filter(status=RunStatus.FAILED, failure__reason_code=DEAD_LETTER)
             .exclude(failure__has_key="retry_run").select_related("run").order_by("-finished_at"))
+
+
+def failed_not_retried():
+    """Failed jobs (dead letters among them) that no later run retried yet."""
+    return Job.objects.filter(status=RunStatus.FAILED).exclude(failure__has_key="retry_run").select_related("run")
 
 
 def retry_selection(run: Run, jobs: list[Job]) -> dict:

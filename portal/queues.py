@@ -14,6 +14,11 @@ import zlib
 
 SHARDS = max(1, int(os.environ.get("ROSTER_DISCOVERY_SHARDS", "8")))
 BASE_QUEUES = ("default", "discovery", "catalog")
+# Message priorities of a run's jobs. kombu's Redis transport keeps priorities 0, 3, 6 and 9 of a queue in lists
+# of their own and a worker takes from the lower number first, across every queue it consumes: a normal job
+# waits at 6, so a high run's jobs (0) go before every waiting normal job, in any shard. Messages sent with no
+# priority (reconcile, beat's tasks) are 0 too: short steps that finish what a scan started.
+MESSAGE_PRIORITY = {"normal": 6, "high": 0}
 
 
 def discovery_shard(schema_name: str) -> str:

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from discovery import connection_config
-from discovery.choices import ScanMode
+from discovery.choices import RunPriority, ScanMode
 from discovery.models import Connection, Fact, Job, Run
 
 
@@ -84,7 +84,7 @@ class RunSerializer(serializers.ModelSerializer):
     class Meta:
         model = Run
         fields = ["id", "kind", "connection", "status", "trigger", "requested_by", "group_id", "selection",
-                  "selection_hash", "full_scan", "scan_mode", "total", "processed", "succeeded", "failed", "skipped",
+                  "selection_hash", "full_scan", "scan_mode", "priority", "total", "processed", "succeeded", "failed", "skipped",
                   "stats", "failures", "warnings", "created_at", "started_at", "finished_at", "duration_seconds"]
 
 
@@ -105,6 +105,23 @@ class DiscoverRequestSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=ScanMode.choices, required=False, help_text=(
         "full: read everything; incremental: skip what has not changed since the last read (never retires "
         "anything); auto (the default): GitHub reads incrementally when a full read is recent, AWS reads everything."))
+    priority = serializers.ChoiceField(choices=RunPriority.choices, required=False, help_text=(
+        "high: this discovery's jobs go before every waiting normal job (one high priority discovery per tenant "
+        "at a time); normal (the default)."))
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False,
+                                   help_text="Why (kept in the audit trail).")
+
+
+class ControlRequestSerializer(serializers.Serializer):
+    """Cancel and retry: why (kept in the audit trail) and, for a retry, its priority."""
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    priority = serializers.ChoiceField(choices=RunPriority.choices, required=False)
+
+
+class BackfillRequestSerializer(DiscoverRequestSerializer):
+    """A backfill reads in full: no mode, and no other connections."""
+    connections = None
+    mode = None
 
 
 class FactSerializer(serializers.ModelSerializer):

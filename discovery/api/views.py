@@ -16,11 +16,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from discovery import audit, connection_config, runs, templates, workflow
-from discovery.choices import ScanMode
+from discovery.choices import RunPriority, ScanMode
 from discovery.api.filters import FactFilterSet, RunFilterSet
 from discovery.api.serializers import (
-    ConnectionSerializer, DeadLetterSerializer, DiscoverRequestSerializer, FactSerializer, RunDetailSerializer,
-    RunSerializer,
+    BackfillRequestSerializer, ConnectionSerializer, ControlRequestSerializer, DeadLetterSerializer,
+    DiscoverRequestSerializer, FactSerializer, RunDetailSerializer, RunSerializer,
 )
 from discovery.models import Connection, Fact, Run
 from portal.workspaces.models import Workspace
@@ -53,6 +53,20 @@ RETRY_RESPONSES = {202: DISCOVER_RESPONSE, 409: OpenApiResponse(PolymorphicProxy
     component_name="RetryConflict", resource_type_field_name=None, serializers=[
         DISCOVER_RESPONSE, inline_serializer("NothingToRetry", fields={"detail": serializers.CharField()})]),
     description="already running, or nothing left to retry")}
+
+
+def _queue(request, workspace, payload: dict, **options) -> Response:
+    """Queue a discovery (``workflow.discover_workspace`` or another entry of workflow) from a validated request;
+    409 when a high priority one is already active."""
+    start = options.pop("start", workflow.discover_workspace)
+    try:
+        with transaction.atomic():
+            result = start(workspace, selection=_selection(payload), trigger=options.pop("trigger", "api"),
+                           requested_by=request.user.get_username(), reason=payload.get("reason", ""),
+                           priority=payload.get("priority", RunPriority.NORMAL), **options)
+    except workflow.PriorityBusy as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    return _discover_response(result)
 
 
 def _discover_response(result: dict) -> Response:
@@ -137,12 +151,18 @@ class ConnectionViewSet(viewsets.ModelViewSet):
         conn = self.get_object()
         payload = DiscoverRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with transaction.atomic():
-            result = workflow.discover_workspace(conn.workspace, connection_ids=[conn.pk],
-                                                 selection=_selection(payload.validated_data), trigger="api",
-                                                 requested_by=request.user.get_username(),
-                                                 scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
-        return _discover_response(result)
+        return _queue(request, conn.workspace, payload.validated_data, connection_ids=[conn.pk],
+                      scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
+
+    @extend_schema(request=BackfillRequestSerializer, responses=DISCOVER_RESPONSES)
+    @action(detail=True, methods=["post"])
+    def backfill(self, request, pk=None):
+        """Read this connection's selection (all of it when none is given) again in full, whatever its schedule:
+        after an outage, a fixed permission or an upgrade. Audited (``connection.backfill``) with who and why."""
+        conn = self.get_object()
+        payload = BackfillRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        return _queue(request, conn, payload.validated_data, start=workflow.backfill)
 
     @extend_schema(responses={200: RunSerializer(many=True)})
     @action(detail=True, methods=["get"])
@@ -174,11 +194,15 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return RunDetailSerializer if self.action == "retrieve" else RunSerializer
 
-    @extend_schema(request=None, responses={200: RunSerializer})
+    @extend_schema(request=ControlRequestSerializer, responses={200: RunSerializer})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
+        """Cancel a queued or running run: its queued jobs never start, its running jobs stop at their next
+        batch. Audited (``run.cancelled``) with who and why."""
         run = self.get_object()
-        if not runs.cancel_run(run, actor=request.user.get_username()):
+        payload = ControlRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not runs.cancel_run(run, actor=request.user.get_username(), reason=payload.validated_data.get("reason", "")):
             return Response({"detail": f"run is {run.status}; only queued or running runs can be cancelled"},
                             status=409)
         run.refresh_from_db()
@@ -193,15 +217,23 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         page = self.paginate_queryset(jobs)
         return self.get_paginated_response(DeadLetterSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=RETRY_RESPONSES)
+    @extend_schema(request=ControlRequestSerializer, responses=RETRY_RESPONSES)
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
-        """Scan again what this run's dead-lettered jobs covered (a new run, then reconcile)."""
+        """Scan again what this run's failed jobs covered, dead letters among them (a new run, then reconcile).
+        Audited (``run.retried``) with who and why."""
         run = self.get_object()
-        with transaction.atomic():
-            result = workflow.retry_dead_letters(run, trigger="retry", requested_by=request.user.get_username())
+        payload = ControlRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            with transaction.atomic():
+                result = workflow.retry_failed(run, trigger="retry", requested_by=request.user.get_username(),
+                                               reason=payload.validated_data.get("reason", ""),
+                                               priority=payload.validated_data.get("priority", RunPriority.NORMAL))
+        except workflow.PriorityBusy as exc:
+            return Response({"detail": str(exc)}, status=409)
         if result is None:
-            return Response({"detail": "this run has no dead-lettered jobs left to retry"}, status=409)
+            return Response({"detail": "this run has no failed jobs left to retry"}, status=409)
         return _discover_response(result)
 
 
@@ -213,13 +245,9 @@ class DiscoveryViewSet(viewsets.ViewSet):
     def run(self, request):
         payload = DiscoverRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        with transaction.atomic():
-            result = workflow.discover_workspace(current_workspace(request),
-                                                 connection_ids=payload.validated_data.get("connections"),
-                                                 selection=_selection(payload.validated_data), trigger="api",
-                                                 requested_by=request.user.get_username(),
-                                                 scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
-        return _discover_response(result)
+        return _queue(request, current_workspace(request), payload.validated_data,
+                      connection_ids=payload.validated_data.get("connections"),
+                      scan_mode=payload.validated_data.get("mode", ScanMode.AUTO))
 
 
 class FactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

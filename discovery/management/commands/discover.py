@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from discovery import workflow
+from discovery.choices import RunPriority, ScanMode
 from discovery.models import ACTIVE_STATUSES, Connection, Run
 from discovery.reporting import run_rows
 from portal.tenancy import tenant_scope
@@ -20,15 +21,23 @@ class Command(BaseCommand):
         parser.add_argument("--wait", action="store_true", help="block until done and print the runs")
         parser.add_argument("--timeout", type=float, default=600)
         parser.add_argument("--json", action="store_true")
+        parser.add_argument("--mode", choices=ScanMode.values, default=ScanMode.AUTO)
+        parser.add_argument("--priority", choices=RunPriority.values, default=RunPriority.NORMAL,
+                            help="high: go before every waiting normal job (one high discovery at a time)")
+        parser.add_argument("--reason", default="", help="why (kept in the audit trail)")
 
-    def handle(self, *args, tenant, connection, wait, timeout, json: bool, **options):
+    def handle(self, *args, tenant, connection, wait, timeout, json: bool, mode, priority, reason, **options):
         with tenant_scope(tenant):
             workspace = Workspace.default()
             if connection and Connection.objects.filter(pk__in=connection).count() != len(set(connection)):
                 raise CommandError("unknown connection id for this tenant")
-            with transaction.atomic():
-                result = workflow.discover_workspace(workspace, connection_ids=connection, trigger="command",
-                                                     requested_by="manage.py")
+            try:
+                with transaction.atomic():
+                    result = workflow.discover_workspace(workspace, connection_ids=connection, trigger="command",
+                                                         requested_by="manage.py", scan_mode=mode,
+                                                         priority=priority, reason=reason[:500])
+            except workflow.PriorityBusy as exc:
+                raise CommandError(str(exc)) from None
             run_ids = [r.pk for r in result["runs"]]
             if result["reconcile_run"]:
                 run_ids.append(result["reconcile_run"].pk)
