@@ -32,9 +32,13 @@ from django_tenants.utils import get_tenant_model, schema_context
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
+from portal.queues import worker_queues
+
 log = logging.getLogger(__name__)
 
-QUEUES = ("default", "discovery", "catalog")  # celery_app.task_routes
+# celery_app.task_routes: the base queues and each discovery shard (portal.queues), each its own series, so an
+# operator sees one tenant's pile in its shard and scales on sum(roster_queue_depth{queue=~"discovery.*"}).
+QUEUES = tuple(worker_queues().split(","))
 RUN_KINDS = ("scan", "reconcile")
 RUN_STATUSES = ("queued", "running", "succeeded", "partial", "failed", "cancelled")
 ACTIVE = ("queued", "running")

@@ -118,20 +118,24 @@ def test_queue_depth_per_queue_under_the_broker_key_prefix(db, token, settings):
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {**settings.CELERY_BROKER_TRANSPORT_OPTIONS,
                                                 "global_keyprefix": prefix}
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    keys = [prefix + "discovery", prefix + "catalog", prefix + "catalog\x06\x169", "discovery"]
+    keys = [prefix + "discovery", prefix + "catalog", prefix + "catalog\x06\x169", prefix + "discovery.3\x06\x166",
+            "discovery"]
     try:
         client.lpush(keys[0], "a", "b")
         client.lpush(keys[1], "c")
         client.lpush(keys[2], "d")  # a priority-9 message of the catalog queue
+        client.lpush(keys[3], "e", "f", "g")  # normal-priority discovery jobs of the tenants in shard 3
         found = samples(scrape())
         assert value(found, "roster_queue_depth", queue="discovery") == 2
         assert value(found, "roster_queue_depth", queue="catalog") == 2
         assert value(found, "roster_queue_depth", queue="default") == 0
+        assert value(found, "roster_queue_depth", queue="discovery.3") == 3
+        assert value(found, "roster_queue_depth", queue="discovery.4") == 0
         assert value(found, "roster_metrics_source_up", source="broker") == 1
-        client.delete(*keys[:3])
+        client.delete(*keys[:4])
         assert value(samples(scrape()), "roster_queue_depth", queue="discovery") == 0
     finally:
-        client.delete(*keys[:3])
+        client.delete(*keys[:4])
 
 
 def test_an_unreachable_broker_is_reported_without_its_address(db, token, settings):
