@@ -155,9 +155,11 @@ def test_pick_readme_order():
 def test_hostile_readmes_are_read_in_bounded_time(name, text):
     import time
 
+    # A guard against catastrophic patterns (exponential or quadratic on these inputs: minutes), not a speed
+    # figure: a loaded CI machine took 1.05 s of CPU for a case that takes 0.3 s here, so the bound is loose.
     start = time.process_time()
     readme_description(name, text)
-    assert time.process_time() - start < 1.0
+    assert time.process_time() - start < 5.0
 
 
 def test_only_a_prefix_is_read_but_a_long_first_paragraph_still_counts():
