@@ -12,6 +12,7 @@ import threading
 import uuid
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db import connection as db
 from django.db.models.functions import Now
 from django_tenants.utils import schema_context
@@ -147,6 +148,10 @@ def _scan(run: Run, job: Job, token: str, heartbeat: Heartbeat) -> None:
         runs.record_job_outcome(job, status=RunStatus.SUCCEEDED, token=token)
     except LeaseLost:
         log.warning("job %s: its lease lapsed, went to another attempt or its run was cancelled; stopped", job.key)
+    except (OperationalError, InterfaceError):
+        # The database went away (a restart, a failover): not the upstream's fault and nothing to record now.
+        # The task fails, the lease lapses, and the watchdog sends the job again (runs.expire_leases).
+        raise
     except Exception as exc:  # every failure becomes a reason code on the job; the run goes on
         failure = scanning.describe_failure(exc, item=job.key, secrets=secret_values)
         if failure["reason_code"] == "unexpected_response":

@@ -21,7 +21,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
-from django.db.models.functions import Coalesce, Now
+from django.db.models import Value
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from audit import events
@@ -282,20 +283,54 @@ class Watch:
     finished: int = 0
 
 
-def watch() -> Watch:
-    """One pass of the watchdog over every active run of this schema."""
+def watch(broker_started_at=None) -> Watch:
+    """One pass of the watchdog over every active run of this schema. ``broker_started_at``: when the broker
+    last started (portal.queues.broker_started_at); messages sent before it were lost with its queues."""
     found = Watch()
     for run in Run.objects.filter(status__in=ACTIVE_STATUSES, kind=Run.Kind.SCAN):
         expire_leases(run, found)
         resend_orphans(run, found)
+        if broker_started_at is not None:
+            resend_lost(run, found, broker_started_at)
         if settle_run(run) or reap_if_stale(run):
             found.finished += 1
     for run in Run.objects.filter(status__in=ACTIVE_STATUSES, kind=Run.Kind.RECONCILE):
-        if hand_over_if_due(run):
+        if hand_over_if_due(run) or (broker_started_at is not None and hand_over_again(run, broker_started_at)):
             found.hand_over.append(run)
         elif reap_reconcile_if_stale(run):
             found.finished += 1
     return found
+
+
+# Clocks of the broker's and the database's hosts may differ a little: a message sent just after the restart
+# is sent again too (the copy steps aside at the claim), never one sent before it left alone.
+BROKER_CLOCK_MARGIN = timedelta(seconds=5)
+
+
+def resend_lost(run: Run, found: Watch, broker_started_at) -> None:
+    """Send again, at once, the queued jobs whose message was sent before the broker last started: a broker
+    without persistence lost them, and waiting for the run to go quiet (resend_orphans) would take a lease,
+    or STALL_AFTER for a run that never started. A queued job's ``lease_expires_at`` is its last send +
+    STALL_AFTER (none yet: sent when the run was created), so each restart resends each job once."""
+    cutoff = broker_started_at + BROKER_CLOCK_MARGIN
+    sent_before = (Q(lease_expires_at__isnull=True) & Q(run__created_at__lt=cutoff)) | Q(
+        lease_expires_at__lt=cutoff + STALL_AFTER)
+    # Stamped as sent no earlier than the cutoff, so that the next pass finds it sent after the restart.
+    resent = ExpressionWrapper(Greatest(Now(), Value(cutoff)) + STALL_AFTER, output_field=DateTimeField())
+    for job_id in run.jobs.filter(sent_before, status=RunStatus.QUEUED).values_list("pk", flat=True):
+        if Job.objects.filter(sent_before, pk=job_id, status=RunStatus.QUEUED).update(lease_expires_at=resent):
+            found.requeued.append((str(run.workspace_id), str(run.pk), str(job_id)))
+
+
+def hand_over_again(run: Run, broker_started_at) -> bool:
+    """A reconcile run handed over before the broker last started and not begun since: its message was lost;
+    claim a new hand-over (once: the claim moves ``dispatched_at`` past the restart)."""
+    cutoff = broker_started_at + BROKER_CLOCK_MARGIN
+    claimed = Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED, dispatched_at__lt=cutoff).update(
+        dispatched_at=Greatest(Now(), Value(cutoff)))
+    if claimed:
+        run.refresh_from_db(fields=["dispatched_at"])
+    return bool(claimed)
 
 
 def expire_leases(run: Run, found: Watch) -> None:

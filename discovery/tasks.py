@@ -2,11 +2,14 @@
 import logging
 
 from celery import shared_task, signature
+from django.conf import settings
 from django.db import connection as db
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, schema_context
+from tenant_schemas_celery.app import get_schema_name_from_task
 
 from discovery import execute, runs
 from discovery.models import Run, RunStatus
+from portal import queues
 
 log = logging.getLogger(__name__)
 
@@ -16,6 +19,8 @@ RECONCILE_TASK = "catalog.reconcile_workspace"
 
 # A job over its tenant's cap of running jobs is sent again this much later (a retry: the chord waits for it).
 CAPPED_RETRY_SECONDS = 5
+# A job that began in the public schema (the switch to its tenant's failed) tries again this many times.
+SWITCH_RETRIES = 12
 
 
 @shared_task(name="discovery.run_job", bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=False,
@@ -24,6 +29,14 @@ def run_job(self, schema_name: str, workspace_id: str, run_id: str, job_id: str)
     try:
         job = execute.load_job(schema_name, workspace_id, run_id, job_id)
     except execute.ScopeMismatch as exc:
+        switch_failed = (db.schema_name == get_public_schema_name() != schema_name
+                         and get_schema_name_from_task(self, {}) == schema_name)
+        if switch_failed and self.request.retries < SWITCH_RETRIES:
+            # The header names the payload's schema but the task runs in public: tenant-schemas-celery could not
+            # switch (the database was unreachable when the task began). Later, same headers, not lost.
+            log.warning("job %s: not in its schema yet (%s); trying again", job_id, exc)
+            raise self.retry(countdown=CAPPED_RETRY_SECONDS, max_retries=SWITCH_RETRIES,
+                             headers={"_schema_name": schema_name})
         log.error("refused job %s: %s", job_id, exc)
         return "refused"
     if job.status == RunStatus.QUEUED and execute.over_tenant_cap(job):
@@ -116,7 +129,7 @@ def watchdog() -> dict:
     """Every 30 s in every tenant (beat): requeue jobs whose lease lapsed, dead-letter those out of attempts,
     finish runs the chord will not, hand over reconcile runs, fail stalled runs (runs.watch)."""
     schema = db.schema_name
-    found = runs.watch()
+    found = runs.watch(broker_started_at=queues.broker_started_at(settings.CELERY_BROKER_URL))
     for workspace_id, run_id, job_id in found.requeued:
         try:
             run_job.apply_async(args=[schema, workspace_id, run_id, job_id], headers={"_schema_name": schema})

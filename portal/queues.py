@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import zlib
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 SHARDS = max(1, int(os.environ.get("ROSTER_DISCOVERY_SHARDS", "8")))
 BASE_QUEUES = ("default", "discovery", "catalog")
@@ -19,6 +21,26 @@ BASE_QUEUES = ("default", "discovery", "catalog")
 # waits at 6, so a high run's jobs (0) go before every waiting normal job, in any shard. Messages sent with no
 # priority (reconcile, beat's tasks) are 0 too: short steps that finish what a scan started.
 MESSAGE_PRIORITY = {"normal": 6, "high": 0}
+
+
+_brokers: dict = {}
+
+
+def broker_started_at(url: str) -> datetime | None:
+    """When the Redis broker at ``url`` last started, by its own clock; None when it is not Redis or does not
+    answer. Local Redis keeps no persistence: a message sent before this moment and not yet taken is gone."""
+    if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
+        return None
+    try:
+        import redis
+
+        client = _brokers.get(url) or _brokers.setdefault(url, redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2))
+        info = client.info("server")
+        return datetime.fromtimestamp(int(info["server_time_usec"]) / 1e6 - int(info["uptime_in_seconds"]),
+                                      tz=timezone.utc)
+    except Exception:  # no answer: the watchdog's other rules still hold
+        return None
 
 
 def discovery_shard(schema_name: str) -> str:

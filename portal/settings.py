@@ -226,7 +226,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
-CELERY_BEAT_SCHEDULER = "tenant_schemas_celery.scheduler:TenantAwarePersistentScheduler"
+CELERY_BEAT_SCHEDULER = "portal.beat:TenantScheduler"  # tenant-schemas-celery's, reconnecting after an outage
 CELERY_TASK_ALWAYS_EAGER = env("ROSTER_CELERY_EAGER", "0") == "1"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(env("ROSTER_VISIBILITY_TIMEOUT", "600"))}
 # Several Roster installations (or test sessions) may share one Redis: each keeps its queues under its prefix.

@@ -1,12 +1,16 @@
-"""Kill -9 a Celery worker in the middle of a discovery and measure how the run engine recovers.
+"""Kill -9 a Celery worker (and restart Redis or PostgreSQL) in the middle of a discovery and measure how the
+run engine recovers.
 
     .venv/bin/python scripts/chaos.py [--scenario scenarios/multi-account-co.yaml] [--latency-ms 200]
+                                      [--restart redis] [--restart postgres]
 
 Starts moto, the GitHub emulator and the fault proxy (with latency, so scans take a while), beat (the
 watchdog, every 30 s) and a worker; discovers the scenario once without a kill (the reference catalog), then
 again, kills the whole worker (SIGKILL to its process group: the main process and its pool, like a lost
 machine) while jobs are running, starts a replacement worker and waits. Prints a table, then one JSON line.
-``tests/test_chaos.py`` runs the same scenario (``kill_and_recover``) and asserts on it.
+With ``--restart``, it then discovers again and restarts that server of .run/ while jobs run
+(``restart_and_recover``: every client's connection is cut; Redis keeps no queue across it).
+``tests/test_chaos.py`` runs the same scenarios and asserts on them.
 
 Runs against the local PostgreSQL/Redis of `scripts/roster.sh services`, on Redis db 2 (as bench/ does).
 """
@@ -44,13 +48,21 @@ def start_worker(db_name: str, name: str, concurrency: int = 4):
                           "-n", node], env=worker_env(db_name))
     wanted = node.replace("%h", "")
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        answers = app.control.inspect(timeout=1).ping() or {}
-        if any(key.startswith(wanted) for key in answers):
-            return proc
-        if proc.proc.poll() is not None:
-            raise RuntimeError(f"worker {name} exited; see .run/log/test-{name}.log")
-    raise RuntimeError(f"worker {name} did not answer")
+    try:
+        while time.monotonic() < deadline:
+            try:
+                answers = app.control.inspect(timeout=1).ping() or {}
+            except Exception:  # a broker that was just restarted: the pool's first connection is stale
+                answers = {}
+                time.sleep(0.5)
+            if any(key.startswith(wanted) for key in answers):
+                return proc
+            if proc.proc.poll() is not None:
+                raise RuntimeError(f"worker {name} exited; see .run/log/test-{name}.log")
+        raise RuntimeError(f"worker {name} did not answer")
+    except BaseException:
+        proc.stop()  # never leave a worker behind to take the next test's jobs
+        raise
 
 
 @contextmanager
@@ -84,7 +96,14 @@ def only_our_workers():
     finally:
         for name, queues in paused.items():
             for queue in queues:
-                app.control.add_consumer(queue, destination=[name], reply=True, timeout=5)
+                for attempt in range(5):  # a broker restarted under us: the pool's first connection is stale
+                    try:
+                        app.control.add_consumer(queue, destination=[name], reply=True, timeout=5)
+                        break
+                    except Exception:
+                        if attempt == 4:
+                            raise
+                        time.sleep(1)
 
 
 def discover(tenant):
@@ -106,11 +125,17 @@ def wait_finished(tenant, ids, timeout: float) -> float:
 
     from discovery.models import ACTIVE_STATUSES, Run
 
+    from django.db.models import Count
+
+    from discovery.models import Job
+
     started = time.monotonic()
     with tenant_context(tenant):
         while Run.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).exists():
             if time.monotonic() - started > timeout:
-                raise TimeoutError(f"runs still active after {timeout:.0f}s")
+                runs = list(Run.objects.filter(pk__in=ids).values_list("kind", "status", "dispatched_at"))
+                jobs = list(Job.objects.filter(run__in=ids).values_list("status").annotate(n=Count("pk")))
+                raise TimeoutError(f"runs still active after {timeout:.0f}s: runs {runs}, jobs {jobs}")
             time.sleep(0.25)
     return time.monotonic() - started
 
@@ -171,6 +196,56 @@ def kill_and_recover(tenant, db_name: str, *, timeout: float = 240.0, min_runnin
             replacement.stop()
 
 
+def restart_server(server: str) -> None:
+    """Restart this session's PostgreSQL or Redis (``scripts/roster.sh restart-postgres|restart-redis``), the
+    one the settings point at, whatever .run/env says."""
+    import subprocess
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+    from django.db import connections
+
+    env = {**os.environ, "ROSTER_DB_PORT": str(settings.DATABASES["default"]["PORT"]),
+           "ROSTER_REDIS_PORT": str(urlsplit(settings.CELERY_BROKER_URL).port)}
+    subprocess.run([str(ROOT / "scripts" / "roster.sh"), f"restart-{server}"], env=env, check=True, timeout=120)
+    if server == "postgres":
+        connections.close_all()  # ours were cut: the next query connects afresh
+
+
+def restart_and_recover(tenant, db_name: str, server: str, *, timeout: float = 300.0) -> dict:
+    """Discover, restart ``server`` (postgres or redis) while jobs run, wait until every run is over.
+    Returns seconds from the restart to the end, the runs' statuses and their failures' reason codes."""
+    from django.db import connections
+    from django_tenants.utils import tenant_context
+
+    from discovery.models import Job, Run, RunStatus
+
+    worker = start_worker(db_name, f"chaos-{server}")
+    try:
+        ids = discover(tenant)
+        deadline = time.monotonic() + 120
+        with tenant_context(tenant):
+            while not (Job.objects.filter(run__in=ids, status=RunStatus.RUNNING).exists()
+                       and Job.objects.filter(run__in=ids, status=RunStatus.SUCCEEDED).exists()):
+                if time.monotonic() > deadline:
+                    raise RuntimeError("no jobs were running: nothing to restart in the middle of")
+                time.sleep(0.05)
+            running = Job.objects.filter(run__in=ids, status=RunStatus.RUNNING).count()
+        connections.close_all()
+        restarted_at = time.monotonic()
+        restart_server(server)
+        finished_after = (time.monotonic() - restarted_at) + wait_finished(tenant, ids, timeout)
+        with tenant_context(tenant):
+            found = list(Run.objects.filter(pk__in=ids))
+            attempts = max(Job.objects.filter(run__in=ids).values_list("attempts", flat=True))
+        return {"runs": ids, "server": server, "jobs_running_at_restart": running, "max_attempts": attempts,
+                "restart_to_runs_finished_s": round(finished_after, 1),
+                "statuses": sorted(f"{r.kind}:{r.status}" for r in found),
+                "reason_codes": sorted({f.get("reason_code", "") for r in found for f in (r.failures or [])})}
+    finally:
+        worker.stop()
+
+
 def set_latency(proxy: str, latency_ms: int) -> None:
     import urllib.request
 
@@ -206,6 +281,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default=str(DEFAULT_SCENARIO))
     parser.add_argument("--latency-ms", type=int, default=200)
+    parser.add_argument("--restart", action="append", choices=["redis", "postgres"], default=[],
+                        help="then restart this server of .run/ mid-discovery (repeatable; cuts every client of it)")
     args = parser.parse_args(argv)
 
     from portal.env import read_run_env, redis_url_with_db
@@ -251,6 +328,11 @@ def main(argv=None) -> int:
                             "reference_discovery_s": round(reference, 1),
                             "facts_match": aws_facts(tenant) == expected_facts,
                             "services_match": services(tenant) == expected_services})
+            for server in args.restart:
+                restarted = restart_and_recover(tenant, db_name, server, timeout=600)
+                figures[f"{server}_restart_to_runs_finished_s"] = restarted["restart_to_runs_finished_s"]
+                figures[f"{server}_restart_statuses_ok"] = all(s.endswith("succeeded") for s in restarted["statuses"])
+                figures["facts_match"] &= aws_facts(tenant) == expected_facts
         finally:
             tenant.delete(force_drop=True)
     figures.pop("runs")
@@ -262,6 +344,9 @@ def main(argv=None) -> int:
             ("kill -> every run finished (s)", figures["kill_to_runs_finished_s"]),
             ("dead-lettered jobs", figures["dead_lettered"]),
             ("facts / services as without a kill", f"{figures['facts_match']} / {figures['services_match']}")]
+    for server in args.restart:
+        rows += [(f"{server} restart -> every run finished (s)", figures[f"{server}_restart_to_runs_finished_s"]),
+                 (f"{server} restart: every run succeeded", figures[f"{server}_restart_statuses_ok"])]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         print(f"{name:<{width}}  {value}")

@@ -201,6 +201,27 @@ stop_postgres() {
   rm -f "$RUN/postgres.pid"
 }
 
+# Chaos (scripts/chaos.py, tests/test_chaos.py): the servers go away under running work and come back.
+restart_postgres() {
+  local bin; bin="$(pg_bin)"
+  log "restarting PostgreSQL (every connection is cut)"
+  pg_user_run "$bin/pg_ctl" -D "$RUN/pg/data" -m fast -w -t 60 restart -l "$RUN/pg/postgres.log" >/dev/null 9>&-
+  cp "$RUN/pg/data/postmaster.pid" "$RUN/postgres.pid" 2>/dev/null || true
+}
+
+restart_redis() {  # no persistence (redis.conf): what was queued is lost, as when a broker machine is replaced
+  log "restarting Redis (its queues are lost)"
+  REDISCLI_AUTH="$(cat "$RUN/redis.password")" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  for _ in $(seq 50); do kill -0 "$(cat "$RUN/redis.pid" 2>/dev/null)" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$RUN/redis.pid"
+  start_redis
+  for _ in $(seq 50); do
+    [ "$(REDISCLI_AUTH="$(cat "$RUN/redis.password")" redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && return 0
+    sleep 0.1
+  done
+  log "Redis did not come back"; return 1
+}
+
 # Redis asks for a password (requirepass). It reaches redis-server through .run/redis.conf (0600), never a
 # command line; clients get it in ROSTER_REDIS_URL (.run/env).
 write_redis_conf() {
@@ -378,5 +399,7 @@ case "${1:-}" in
   web) cmd_web ;;
   up) cmd_up ;;
   stop) cmd_stop ;;
-  *) echo "usage: $0 setup|browser|services|env|peers|migrate|workers|web|up|stop" >&2; exit 2 ;;
+  restart-postgres) restart_postgres ;;
+  restart-redis) restart_redis ;;
+  *) echo "usage: $0 setup|browser|services|env|peers|migrate|workers|web|up|stop|restart-postgres|restart-redis" >&2; exit 2 ;;
 esac

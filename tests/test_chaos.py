@@ -119,3 +119,27 @@ def test_the_watchdog_finishes_a_reconcile_run_whose_chord_header_failed(company
         assert fired, "the trigger never fired: no header task failed"
         assert statuses(tenant, ids) == {"scan:succeeded", "reconcile:succeeded"}
         assert {(kind, acct, name) for kind, acct, _, name in chaos.aws_facts(tenant)} == expected_aws(scenario)
+
+
+@pytest.mark.parametrize("server", ["redis", "postgres"])
+def test_a_restarted_server_mid_discovery_never_leaves_a_run_stuck(company, django_db_blocker, server):
+    """Redis (its queues lost: no persistence) or PostgreSQL (every connection cut) restarts while jobs run:
+    every run still ends, succeeded or with a reason code for each failure, and nothing is stored twice."""
+    scenario, tenant = company
+    db_name = db.settings_dict["NAME"]
+    with django_db_blocker.unblock():
+        figures = chaos.restart_and_recover(tenant, db_name, server, timeout=240)
+        print("chaos figures:", {k: v for k, v in figures.items() if k != "runs"})  # shown with -s
+        assert figures["jobs_running_at_restart"] >= 1, figures
+        with tenant_context(tenant):
+            from discovery.models import Run
+
+            runs = list(Run.objects.filter(pk__in=figures["runs"]))
+        assert all(not r.is_active for r in runs), figures
+        for run in runs:
+            if run.status != "succeeded":
+                assert run.failures and all(f.get("reason_code") for f in run.failures), (run.kind, run.failures)
+        facts = chaos.aws_facts(tenant)
+        assert len(facts) == len(set(facts))  # never a resource twice, whatever was retried
+        if "scan:succeeded" in figures["statuses"] and "scan:partial" not in figures["statuses"]:
+            assert {(kind, acct, name) for kind, acct, _, name in facts} == expected_aws(scenario)

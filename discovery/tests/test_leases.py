@@ -233,3 +233,29 @@ def test_a_tenant_at_its_cap_of_running_jobs_waits_in_its_queue(workspace, setti
     assert (waiting.status, waiting.attempts) == ("queued", 0)
     Job.objects.filter(pk=busy.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert not execute.over_tenant_cap(waiting)  # a lapsed lease holds no slot
+
+
+def test_messages_sent_before_the_broker_restarted_are_sent_again_once(conn):
+    """A broker without persistence restarted: a run that never started (its messages were all queued) and a
+    reconcile run handed over but not begun are sent again at the next watchdog pass, once per restart."""
+    run = runs.create_scan_run(conn, selection={"kinds": ["ecs", "lambda"]})
+    reconcile = runs.create_reconcile_run(run.workspace_id, trigger="test", group_id=run.group_id)
+    Run.objects.filter(pk=reconcile.pk).update(dispatched_at=Now() - timedelta(seconds=30))
+    assert runs.watch(broker_started_at=timezone.now() - timedelta(hours=1)).requeued == []  # sent after it
+    restarted = db_now() + timedelta(seconds=1)
+    found = runs.watch(broker_started_at=restarted)
+    assert sorted(job_id for _, _, job_id in found.requeued) == sorted(str(j) for j in run.jobs.values_list("pk", flat=True))
+    assert [r.pk for r in found.hand_over] == [reconcile.pk]
+    again = runs.watch(broker_started_at=restarted)
+    assert again.requeued == [] and again.hand_over == []  # once per restart
+    Run.objects.filter(pk=reconcile.pk).update(status=RunStatus.RUNNING, dispatched_at=Now() - timedelta(hours=1))
+    assert runs.watch(broker_started_at=db_now()).hand_over == []  # begun: its worker has it
+
+
+def test_the_broker_start_is_read_from_redis_itself(settings):
+    from portal import queues
+
+    started = queues.broker_started_at(settings.CELERY_BROKER_URL)
+    assert started is not None and started <= timezone.now() + timedelta(seconds=5)
+    assert queues.broker_started_at("redis://127.0.0.1:1/0") is None  # no answer: no guess
+    assert queues.broker_started_at("amqp://guest@localhost//") is None
