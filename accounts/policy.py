@@ -23,6 +23,9 @@ API = {
     "resource-service": {"GET": VIEWER},
     "ownership-coverage": {"GET": VIEWER},  # the console's director view (catalog/api/dashboard.py)
     "accuracy-trend": {"GET": VIEWER},  # the director view's accuracy trend (ownership/accuracy_trend.py)
+    "health-overview": {"GET": VIEWER},  # the director view's services by health (catalog/api/dashboard.py)
+    "ownership-weights": {"GET": VIEWER},  # the tenant's adapted signal weights (ownership/weights.py)
+    "ownership-weights-reset": {"POST": EDITOR},  # back to the default weights, audited with who and why
     # discovery: runs and facts are read by everyone; discovering and run control are editors';
     # connections (config, secrets, the role template) are admins', editors see them to discover
     "run-list": {"GET": VIEWER},

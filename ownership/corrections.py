@@ -6,10 +6,13 @@ split resources, merges) when it persists; the owner is this app's: ``effective_
 every discovery, from the inferred owner and the locks. An owner correction teaches inference:
 ``propagate_owner`` gives the corrected team to similar services (``similar_services``: the same specific
 first name word, an owner-tag value or a repository topic) at ``PROPAGATED_CONFIDENCE``, remembered as the
-``owner_propagated`` lock, which holds until inference is at least as sure of another owner.
+``owner_propagated`` lock, which holds until inference is at least as sure of another owner. The correction
+also keeps what it teaches later discoveries: the service's pattern (``Correction.pattern``, read by
+``ownership.learning`` for services found after it) and which signals were wrong and right
+(``Correction.signals``, read by ``ownership.weights``).
 
-Vocabulary: the fields of ``Correction.Field``; owner sources ``user_correction`` and
-``correction_propagated``; locks ``owner``, ``owner_propagated`` plus the corrected field names.
+Vocabulary: the fields of ``Correction.Field``; owner sources ``user_correction``, ``correction_propagated``
+and ``correction_learned``; locks ``owner``, ``owner_propagated`` plus the corrected field names.
 """
 from __future__ import annotations
 
@@ -22,10 +25,12 @@ from audit import events
 from catalog import naming
 from catalog.choices import OwnershipStatus
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
-from ownership.models import Correction
+from ownership import weights
+from ownership.models import Correction, OwnershipInput
 
 USER_CORRECTION = "user_correction"
 CORRECTION_PROPAGATED = "correction_propagated"
+CORRECTION_LEARNED = "correction_learned"  # ownership.learning: corrections of similar services
 PROPAGATED_CONFIDENCE = 0.85
 VALID_LIFECYCLES = ("production", "staging", "experimental", "deprecated", "eol")
 VALID_TIERS = ("critical", "standard", "experimental")
@@ -69,6 +74,7 @@ def _owner(service, value, *, user, reason):
         raise CorrectionError(f"no team {value!r}")
     old = service.owner.slug if service.owner_id else None
     similar = similar_to(service)  # the pattern of the service as it was, before the correction
+    pattern, signals = _teaching(service, team.slug if team else None)
     service.owner = team
     service.owner_confidence, service.ownership_status = 1.0, (OwnershipStatus.OWNED if team else OwnershipStatus.UNOWNED)
     service.owner_source = USER_CORRECTION
@@ -76,9 +82,24 @@ def _owner(service, value, *, user, reason):
     service.save()
     correction = _record(service, "owner", old, value, user=user, reason=reason)
     propagated = propagate_owner(service, team, correction, similar) if team else 0
-    correction.propagated_count = propagated
-    correction.save(update_fields=["propagated_count"])
+    correction.propagated_count, correction.pattern, correction.signals = propagated, pattern, signals
+    correction.save(update_fields=["propagated_count", "pattern", "signals"])
     return {"correction": correction, "propagated": propagated, "service": service}
+
+
+def _teaching(service: Service, team: str | None) -> tuple[dict, dict]:
+    """What an owner correction keeps for later discoveries, read before it changes the service: its pattern
+    (name, topics and owner-tag values, as ``similarity`` compares them) and what inference had found, as
+    ``weights.at_correction`` judges it (from the ownership step's last result, else the service's fields)."""
+    stored = OwnershipInput.objects.filter(service=service).values_list("evidence", "inferred").first()
+    evidence, inferred = stored or ({}, None)
+    tags = ((evidence or {}).get("signals") or {}).get("tags") or ()
+    owner_tags = sorted({v for t in tags if isinstance(t, dict) for v in naming.owner_tag_values(t)})
+    if inferred is None:
+        inferred = {"owner": service.owner.slug if service.owner_id else None, "status": service.ownership_status,
+                    "source": service.owner_source, "candidates": service.owner_candidates or []}
+    pattern = {"name": service.name, "tags": list(service.tags or []), "owner_tags": owner_tags}
+    return pattern, weights.at_correction(inferred, team)
 
 
 def similar_to(service: Service) -> list[Service]:
@@ -157,10 +178,10 @@ def similar_services(source, candidates: Iterable) -> list:
 # --- the owner at every discovery ---------------------------------------------------------------------------
 
 
-def effective_owner(inferred: dict, locked: dict) -> tuple[str | None, float, str, str]:
+def effective_owner(inferred: dict, locked: dict, learned: dict | None = None) -> tuple[str | None, float, str, str]:
     """``(team slug, confidence, status, source)`` of a service: its owner correction, else a propagated
-    owner inference is less sure of, else what inference found (``inferred``: owner, confidence, status,
-    source)."""
+    owner inference is less sure of, else a learned owner (``ownership.learning``: team, confidence)
+    inference is less sure of, else what inference found (``inferred``: owner, confidence, status, source)."""
     if "owner" in locked:
         owner = locked["owner"] or None
         return owner, 1.0, (OwnershipStatus.OWNED if owner else OwnershipStatus.UNOWNED), USER_CORRECTION
@@ -168,6 +189,8 @@ def effective_owner(inferred: dict, locked: dict) -> tuple[str | None, float, st
     confidence = float(inferred.get("confidence") or 0.0)
     if propagated and confidence < float(propagated["confidence"]):
         return propagated["team"], float(propagated["confidence"]), OwnershipStatus.OWNED, CORRECTION_PROPAGATED
+    if learned and confidence < float(learned["confidence"]):
+        return learned["team"], float(learned["confidence"]), OwnershipStatus.OWNED, CORRECTION_LEARNED
     status = inferred.get("status") or OwnershipStatus.UNOWNED
     owner = inferred.get("owner") if status != OwnershipStatus.UNOWNED else None
     return owner, round(confidence, 3), status, inferred.get("source") or ""

@@ -3,9 +3,11 @@
 Catalog hands over, as data, what it saw about each service it rewrote (``catalog.sync.owners_to_infer``,
 stored here by ``store_inputs`` in the same transaction as the services). The step (``infer``, run by
 the ``ownership.infer_workspace`` task after reconcile) reads those rows back, scores the owner with the
-ownership model (``ownership.scoring``), lets corrections win (``ownership.corrections.effective_owner``)
-and writes the owner fields of the service, with an ``ownership_changed`` discovery event when the
-owner changes. Nothing else writes a service's owner during a discovery.
+ownership model (``ownership.scoring``) with the tenant's adapted weights (``ownership.weights``), lets
+corrections win (``ownership.corrections.effective_owner``: a person's, a propagated one, then one learned
+from corrections of similar services, ``ownership.learning``) and writes the owner fields of the service,
+with an ``ownership_changed`` discovery event when the owner changes. Nothing else writes a service's owner
+during a discovery.
 
 What catalog hands over for one service (``OwnershipInput.evidence``, gathered by
 ``catalog.reconcile.owners``): ``{"signals": {...}, "confidence": {...}}``, the raw evidence, scored here
@@ -28,8 +30,9 @@ from django.utils import timezone
 
 from catalog.models import DiscoveryEvent, Service, Team
 from catalog.naming import TeamDirectory
+from ownership import learning, weights
 from ownership.signals import composite_confidence, score
-from ownership.corrections import effective_owner
+from ownership.corrections import CORRECTION_LEARNED, effective_owner
 from ownership.models import OwnershipInput, TeamDirectoryInput
 
 OWNER_FIELDS = ["owner", "owner_confidence", "ownership_status", "owner_source", "runner_up", "runner_up_score",
@@ -54,11 +57,19 @@ def store_inputs(sender, *, run_id, inputs: dict, seen, directory: dict | None =
         TeamDirectoryInput.objects.update_or_create(run_id=run_id, defaults={"data": directory})
 
 
-def _evidence_with_owner(evidence: list, repo: str | None, inferred: dict) -> list:
+def _evidence_with_owner(evidence: list, repo: str | None, inferred: dict, learned: dict | None = None,
+                         adapted: str = "") -> list:
+    """The service's evidence with one "ownership" entry: the learned owner when it holds, else what inference
+    found, with the tenant's adapted weights when they differ from the defaults."""
     kept = [e for e in evidence or [] if e.get("rule") != "ownership"]
-    if inferred.get("owner"):
-        kept.append({"rule": "ownership", "facts": [repo] if repo else [], "confidence": inferred["confidence"],
-                     "detail": f"owner {inferred['owner']} ({inferred['status']}) mainly from {inferred['source']}"})
+    facts = [repo] if repo else []
+    if learned:
+        kept.append({"rule": "ownership", "facts": facts, "confidence": learned["confidence"],
+                     "detail": learning.describe(learned), "learned": learned})
+    elif inferred.get("owner"):
+        detail = f"owner {inferred['owner']} ({inferred['status']}) mainly from {inferred['source']}"
+        kept.append({"rule": "ownership", "facts": facts, "confidence": inferred["confidence"],
+                     "detail": f"{detail}; {adapted}" if adapted else detail})
     return kept
 
 
@@ -83,30 +94,36 @@ def _teams():
 def infer(run_id) -> dict:
     """Score and write the owner of every service reconcile run ``run_id`` claimed. Returns counts.
 
-    As when reconcile rewrites only what changed, a service whose inferred owner is what it was last time
-    keeps the owner it has (a correction that propagated to it since included)."""
+    As when reconcile rewrites only what changed, a service whose inferred (and learned) owner is what it was
+    last time keeps the owner it has (a correction that propagated to it since included)."""
     rows = list(OwnershipInput.objects.filter(run_id=run_id).order_by("service_id"))
     saved = TeamDirectoryInput.objects.filter(run_id=run_id).first()
     directory = TeamDirectory.from_data(saved.data if saved else None)
     services = (Service.objects.select_for_update(of=("self",)).select_related("owner")
                 .in_bulk([r.service_id for r in rows]))
     team = _teams()
+    adapted, learner = weights.current(), learning.Learner.from_db()  # once per step: the corrections so far
+    tuned, note = adapted.changed(), adapted.explain()
     stats = {"inferred": 0, "owners_changed": 0}
     events, decided = [], []
     for row in rows:
         service = services.get(row.service_id)
         if service is None:
             continue
-        inferred = score(row.evidence, directory)
+        inferred = score(row.evidence, directory, adapted.weights)
+        locked = service.locked_fields or {}
+        learned = None if "owner" in locked or service.hidden else learner.owner_for(service, row.evidence)
         stats["inferred"] += 1
-        if row.inferred == inferred:
+        # what decides the owner, compared with last time's; weights/learned only when there are any
+        decision = {**inferred, **({"weights": tuned} if tuned else {}), **({"learned": learned} if learned else {})}
+        if row.inferred == decision:
             continue
-        row.inferred = inferred
+        row.inferred = decision
         decided.append(row)
         fields = [*OWNER_FIELDS, "confidence", "evidence"]
         stored = _columns(service, fields)
         before = service.owner.slug if service.owner_id else None
-        owner, confidence, status, source = effective_owner(inferred, service.locked_fields or {})
+        owner, confidence, status, source = effective_owner(inferred, locked, learned)
         service.owner = team(owner)
         service.owner_confidence, service.ownership_status, service.owner_source = confidence, status, source
         service.runner_up = team(inferred.get("runner_up"))
@@ -116,7 +133,8 @@ def infer(run_id) -> dict:
         if composite is not None:
             service.confidence = composite
         signals = row.evidence.get("signals") or {}
-        service.evidence = _evidence_with_owner(service.evidence, signals.get("repo"), inferred)
+        service.evidence = _evidence_with_owner(service.evidence, signals.get("repo"), inferred,
+                                                learned if source == CORRECTION_LEARNED else None, note)
         if _columns(service, fields) != stored:  # an owner that did not change is not rewritten
             service.save(update_fields=[*fields, "updated_at"])
         after = service.owner.slug if service.owner_id else None

@@ -22,6 +22,10 @@ class Correction(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     user = models.CharField(max_length=150)
     propagated_count = models.PositiveIntegerField(default=0)
+    # What an owner correction teaches (``ownership.learning``), kept as it was when corrected: the service's
+    # pattern {"name", "tags", "owner_tags"} and the signals {"wrong": signal or null, "right": [signal, ...]}.
+    pattern = models.JSONField(default=dict, blank=True)
+    signals = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -51,3 +55,18 @@ class TeamDirectoryInput(models.Model):
     run_id = models.UUIDField(primary_key=True)
     data = models.JSONField(default=dict)  # TeamDirectory's arguments: teams, members, memberships
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class WeightsReset(models.Model):
+    """A tenant's signal weights set back to their defaults: owner corrections before the latest reset no
+    longer move a weight (``ownership.weights``). They still lock, propagate and teach owners."""
+
+    user = models.CharField(max_length=150)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"weights reset by {self.user}"

@@ -113,25 +113,27 @@ class OwnershipResult:
     candidates: tuple[dict[str, Any], ...]  # [{"team", "score", "signals": {signal: value}}], best first
 
 
-def _available(values: dict[str, dict[str, float]]) -> float:
+def _available(values: dict[str, dict[str, float]], weights: dict[str, float] = WEIGHTS) -> float:
     """Weight the signals bring. Shares already say how split a signal is, so such a signal counts in
     full (less what was discounted for unknown teams). Permissions count as strongly as the best
     grant seen (a stray ``push`` grant must not dilute a clear commit majority), but at least
     ``PERMISSION_FLOOR`` of their weight, so a lone triage or pull grant does not make a team the owner."""
-    return sum(WEIGHTS[s] * (max(PERMISSION_FLOOR, max(v.values())) if s == "permissions" else sum(v.values()))
+    return sum(weights[s] * (max(PERMISSION_FLOOR, max(v.values())) if s == "permissions" else sum(v.values()))
                for s, v in values.items())
 
 
-def score_owners(signals: OwnerSignals) -> OwnershipResult:
+def score_owners(signals: OwnerSignals, weights: dict[str, float] | None = None) -> OwnershipResult:
+    """``weights``: the tenant's adapted weights (``ownership.weights``); the defaults, ``WEIGHTS``, without."""
+    weights = {**WEIGHTS, **(weights or {})}
     values = signals.values()
-    available = _available(values)
+    available = _available(values, weights)
     if not available:
         return OwnershipResult(None, 0.0, OwnershipStatus.UNOWNED, "", None, 0.0, ())
     scores: dict[str, float] = defaultdict(float)
     parts: dict[str, dict[str, float]] = defaultdict(dict)
     for name, per_team in values.items():
         for team, v in per_team.items():
-            scores[team] += WEIGHTS[name] * v / available
+            scores[team] += weights[name] * v / available
             parts[team][name] = round(v, 4)
 
     def rank(team: str):
@@ -149,7 +151,7 @@ def score_owners(signals: OwnerSignals) -> OwnershipResult:
     status = OwnershipStatus.AMBIGUOUS if second is not None and top_score - second_score < AMBIGUOUS_WITHIN else OwnershipStatus.OWNED
     support = min(1.0, available / FULL_SUPPORT)
     confidence = round(top_score * (0.5 + 0.5 * support), 2)
-    source = max(parts[top], key=lambda s: (WEIGHTS[s] * parts[top][s], -SIGNAL_ORDER.index(s)))
+    source = max(parts[top], key=lambda s: (weights[s] * parts[top][s], -SIGNAL_ORDER.index(s)))
     return OwnershipResult(top, confidence, status, source, second, round(second_score, 4), candidates)
 
 

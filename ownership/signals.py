@@ -30,9 +30,10 @@ def owner_signals(signals: dict, directory: TeamDirectory) -> scoring.OwnerSigna
     return out
 
 
-def score(evidence: dict, directory: TeamDirectory) -> dict:
-    """The inferred owner of one service: owner, confidence, status, source, runner-up and candidates."""
-    result = scoring.score_owners(owner_signals(evidence.get("signals") or {}, directory))
+def score(evidence: dict, directory: TeamDirectory, weights: dict[str, float] | None = None) -> dict:
+    """The inferred owner of one service: owner, confidence, status, source, runner-up and candidates
+    (``weights``: the tenant's adapted signal weights, default ``scoring.WEIGHTS``)."""
+    result = scoring.score_owners(owner_signals(evidence.get("signals") or {}, directory), weights)
     return {"owner": result.owner, "confidence": result.confidence, "status": result.status,
             "source": result.source, "runner_up": result.runner_up, "runner_up_score": result.runner_up_score,
             "candidates": [dict(c) for c in result.candidates[:5]]}

@@ -21,7 +21,8 @@ MAX_HOME_SERVICES = 30  # per team; a Home tab holds at most 100 blocks
 SIGNAL_LABELS = {"codeowners": "CODEOWNERS", "catalog_info": "catalog-info.yaml", "commits": "commits",
                  "tags": "owner tags", "permissions": "repository permissions"}
 SOURCE_LABELS = {"user_correction": "set by a person (a correction)",
-                 "correction_propagated": "from a correction of a related service"}
+                 "correction_propagated": "from a correction of a related service",
+                 "correction_learned": "learned from corrections of similar services"}
 PROVIDERS = {"pagerduty": "PagerDuty", "opsgenie": "Opsgenie"}
 
 

@@ -9,8 +9,8 @@ from rest_framework.views import APIView
 from catalog.api.serializers import ServiceDetailSerializer
 from catalog.api.views import ServiceViewSet
 from catalog.models import Service, Team
-from ownership import accuracy_trend
-from ownership.api.serializers import CorrectionRequestSerializer
+from ownership import accuracy_trend, weights
+from ownership.api.serializers import CorrectionRequestSerializer, WeightsResetSerializer, WeightsSerializer
 from ownership.corrections import CorrectionError, correct
 
 # API field -> the correction's field (ownership.corrections' vocabulary)
@@ -82,3 +82,24 @@ class AccuracyTrendView(APIView):
         if not 1 <= weeks <= 52:
             return Response({"weeks": ["a whole number from 1 to 52"]}, status=400)
         return Response(accuracy_trend.trend(weeks))
+
+
+class WeightsView(APIView):
+    """The tenant's signal weights: effective, defaults, and how many corrections raised or lowered each."""
+
+
+    @extend_schema(responses={200: WeightsSerializer})
+    def get(self, request):
+        return Response(weights.current().as_dict())
+
+
+class WeightsResetView(APIView):
+    """Set the tenant's signal weights back to their defaults (audited: who and why). Corrections stay."""
+
+
+    @extend_schema(request=WeightsResetSerializer, responses={200: WeightsSerializer})
+    def post(self, request):
+        payload = WeightsResetSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        adapted = weights.reset(user=request.user.get_username(), reason=payload.validated_data["reason"])
+        return Response(adapted.as_dict())

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 import pytest
 
 from ownership.corrections import (
-    CORRECTION_PROPAGATED, PROPAGATED_CONFIDENCE, USER_CORRECTION, effective_owner, similar_services, similarity,
+    CORRECTION_LEARNED, CORRECTION_PROPAGATED, PROPAGATED_CONFIDENCE, USER_CORRECTION, effective_owner, similar_services, similarity,
 )
 
 
@@ -63,3 +63,17 @@ def test_a_propagated_owner_yields_to_inference_that_is_at_least_as_sure():
 def test_an_unowned_service_has_no_owner_even_with_a_best_candidate():
     unowned = {"owner": "risk", "confidence": 0.3, "status": "unowned", "source": ""}
     assert effective_owner(unowned, {}) == (None, 0.3, "unowned", "")
+
+
+LEARNED = {"team": "payments", "confidence": 0.75}
+
+
+@pytest.mark.parametrize("locked, inferred, expected", [
+    ({}, INFERRED, ("payments", 0.75, "owned", CORRECTION_LEARNED)),  # inference (0.61) is less sure
+    ({}, {**INFERRED, "confidence": 0.75}, ("risk", 0.75, "owned", "codeowners")),  # as sure: inference
+    ({"owner": "data"}, INFERRED, ("data", 1.0, "owned", USER_CORRECTION)),  # a person's correction first
+    ({"owner_propagated": {"team": "risk", "confidence": PROPAGATED_CONFIDENCE}}, INFERRED,
+     ("risk", PROPAGATED_CONFIDENCE, "owned", CORRECTION_PROPAGATED)),
+])
+def test_a_learned_owner_holds_only_below_corrections_and_surer_inference(locked, inferred, expected):
+    assert effective_owner(inferred, locked, LEARNED) == expected
