@@ -1,7 +1,7 @@
 """Query filters of the catalog API (django-filter): a bad value is a 400 naming the parameter, never a 500."""
 from django_filters import rest_framework as filters
 
-from catalog.choices import OwnershipStatus
+from catalog.choices import Health, OwnershipStatus
 from catalog.models import DiscoveryEvent, Lifecycle, Service, Tier
 
 
@@ -17,6 +17,11 @@ class ServiceFilterSet(filters.FilterSet):
     confidence_min = filters.NumberFilter(field_name="confidence", lookup_expr="gte")
     confidence_max = filters.NumberFilter(field_name="confidence", lookup_expr="lte")
     ownership_status = filters.ChoiceFilter(choices=OwnershipStatus.choices)
+    health = filters.ChoiceFilter(choices=Health.choices, help_text="from the service's alarms")
+    # jsonb containment (@>): one exact element of the list, never a substring ("prod" is not "preprod")
+    environment = filters.CharFilter(method="filter_contains", max_length=100, help_text="one of its environments")
+    source = filters.CharFilter(method="filter_contains", max_length=100,
+                                help_text="a discovering source (aws.lambda.function, github_repo, ...)")
     include_eol = filters.BooleanFilter(method="filter_include_eol",
                                         help_text="eol services are left out unless asked for")
     # ?ordering=team or -confidence, the whole catalog sorted (not one page); a field not listed is a 400
@@ -27,7 +32,13 @@ class ServiceFilterSet(filters.FilterSet):
     class Meta:
         model = Service
         fields = ["team", "lifecycle", "tier", "language", "confidence_min", "confidence_max", "ownership_status",
-                  "include_eol", "ordering"]
+                  "health", "environment", "source", "include_eol", "ordering"]
+
+    # filter name -> the JSON list it looks in
+    LISTS = {"environment": "environments", "source": "sources"}
+
+    def filter_contains(self, queryset, name, value: str):
+        return queryset.filter(**{f"{self.LISTS[name]}__contains": [value]}) if value else queryset
 
     def filter_include_eol(self, queryset, name, value: bool):
         return queryset  # applied in filter_queryset: it depends on lifecycle too

@@ -1,5 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from catalog.api.relationships import RelationshipsSerializer, relationships
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from catalog.reconcile.last_deploy import SOURCES
 
@@ -78,11 +80,20 @@ class ServiceDetailSerializer(ServiceSerializer):
     infrastructure = serializers.SerializerMethodField()
     runner_up = serializers.SerializerMethodField()
     last_deploy = LastDeploySerializer(read_only=True, allow_null=True)
+    relationships = serializers.SerializerMethodField(help_text=(
+        "its resources and repository (nodes) and how they connect (edges), for a small graph"))
 
     class Meta(ServiceSerializer.Meta):
         fields = ServiceSerializer.Meta.fields + [
             "aliases", "accounts", "regions", "sources", "evidence", "repository", "infrastructure", "runner_up",
-            "owner_candidates", "locked_fields", "missed_scans", "last_seen_at", "created_at", "last_deploy"]
+            "owner_candidates", "locked_fields", "missed_scans", "last_seen_at", "created_at", "last_deploy",
+            "relationships"]
+
+    def _resources(self, obj) -> list:
+        """The service's resources, read once for both fields that show them."""
+        if getattr(obj, "_resource_rows", None) is None:
+            obj._resource_rows = list(obj.resources.all())
+        return obj._resource_rows
 
     def get_repository(self, obj) -> dict | None:
         if not obj.repo:
@@ -91,7 +102,11 @@ class ServiceDetailSerializer(ServiceSerializer):
                 "confidence": obj.repo_confidence, "rule": obj.repo_rule}
 
     def get_infrastructure(self, obj) -> dict:
-        return {"aws_resources": ResourceSerializer(obj.resources.all(), many=True).data}
+        return {"aws_resources": ResourceSerializer(self._resources(obj), many=True).data}
+
+    @extend_schema_field(RelationshipsSerializer)
+    def get_relationships(self, obj) -> dict:
+        return relationships(obj, self._resources(obj))
 
     def get_runner_up(self, obj) -> dict | None:
         if not obj.runner_up_id:

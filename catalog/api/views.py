@@ -8,8 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api.facets import FacetedPagination, facet_counts, wants_facets
 from catalog.api.filters import DiscoveryEventFilterSet, ServiceFilterSet
-from catalog.choices import OwnershipStatus
+from catalog.choices import Health, OwnershipStatus
 from catalog.api.serializers import (
     DiscoveryEventSerializer, ServiceDetailSerializer, ServiceSerializer, TeamSerializer,
 )
@@ -24,6 +25,9 @@ SERVICE_FILTERS = [
     OpenApiParameter("language", str, description="a language of the tech stack"),
     OpenApiParameter("confidence_min", float), OpenApiParameter("confidence_max", float),
     OpenApiParameter("ownership_status", str, enum=OwnershipStatus.values),
+    OpenApiParameter("health", str, enum=Health.values),
+    OpenApiParameter("environment", str, description="one of its environments"),
+    OpenApiParameter("source", str, description="a discovering source"),
     OpenApiParameter("include_eol", bool, description="eol services are left out unless asked for"),
 ]
 
@@ -42,9 +46,20 @@ class ServiceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     http_method_names = ["get", "head", "options"]
     filter_backends = [DjangoFilterBackend]
     filterset_class = ServiceFilterSet
+    pagination_class = FacetedPagination
 
     def get_queryset(self):
         return Service.objects.filter(hidden=False).select_related("owner", "runner_up")
+
+    @extend_schema(parameters=[OpenApiParameter("facets", bool, description=(
+        "also count the services per value of each filter (team, lifecycle, tier, language, ownership status, "
+        "health, environment, source), every other filter applied"))])
+    def list(self, request, *args, **kwargs):
+        facets = wants_facets(request.query_params)
+        response = super().list(request, *args, **kwargs)
+        if facets:  # after the list: its filters are valid by now
+            response.data["facets"] = facet_counts(self.get_queryset(), request.query_params, request)
+        return response
 
     def filter_queryset(self, queryset):
         # The list only: a service's page, its corrections and its events find end-of-life services too.

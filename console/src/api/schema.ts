@@ -74,6 +74,24 @@ export interface paths {
         patch: operations["connections_partial_update"];
         trace?: never;
     };
+    "/api/v1/connections/{id}/backfill/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Read this connection's selection (all of it when none is given) again in full, whatever its schedule:
+         *     after an outage, a fixed permission or an upgrade. Audited (``connection.backfill``) with who and why. */
+        post: operations["connections_backfill_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/connections/{id}/cloudformation-template/": {
         parameters: {
             query?: never;
@@ -134,6 +152,23 @@ export interface paths {
         };
         /** @description Share of services not corrected within 7 days of their discovery, by week and by discovering source. */
         get: operations["dashboard_accuracy_trend_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dashboard/health/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Services (end-of-life left out) counted by health, from their CloudWatch alarms; the worst ones listed. */
+        get: operations["dashboard_health_retrieve"];
         put?: never;
         post?: never;
         delete?: never;
@@ -344,6 +379,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ownership/weights/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The tenant's signal weights: effective, defaults, and how many corrections raised or lowered each. */
+        get: operations["ownership_weights_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ownership/weights/reset/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Set the tenant's signal weights back to their defaults (audited: who and why). Corrections stay. */
+        post: operations["ownership_weights_reset_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/resources/{arn}/routing/": {
         parameters: {
             query?: never;
@@ -419,6 +488,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** @description Cancel a queued or running run: its queued jobs never start, its running jobs stop at their next
+         *     batch. Audited (``run.cancelled``) with who and why. */
         post: operations["runs_cancel_create"];
         delete?: never;
         options?: never;
@@ -435,7 +506,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Scan again what this run's dead-lettered jobs covered (a new run, then reconcile). */
+        /** @description Scan again what this run's failed jobs covered, dead letters among them (a new run, then reconcile).
+         *     Audited (``run.retried``) with who and why. */
         post: operations["runs_retry_create"];
         delete?: never;
         options?: never;
@@ -977,6 +1049,20 @@ export interface components {
          * @enum {string}
          */
         BackendEnum: "postgres" | "meilisearch";
+        /** @description A backfill reads in full: no mode, and no other connections. */
+        BackfillRequest: {
+            accounts?: string[];
+            regions?: string[];
+            kinds?: string[];
+            repos?: string[];
+            /** @description high: this discovery's jobs go before every waiting normal job (one high priority discovery per tenant at a time); normal (the default).
+             *
+             *     * `normal` - Normal
+             *     * `high` - High */
+            priority?: components["schemas"]["PriorityEnum"];
+            /** @description Why (kept in the audit trail). */
+            reason?: string;
+        };
         Candidate: {
             team: components["schemas"]["TeamRef"];
             /** Format: double */
@@ -1012,6 +1098,11 @@ export interface components {
             /** Format: date-time */
             readonly updated_at: string;
             readonly cloudformation_template_url: string | null;
+        };
+        /** @description Cancel and retry: why (kept in the audit trail) and, for a retry, its priority. */
+        ControlRequest: {
+            reason?: string;
+            priority?: components["schemas"]["PriorityEnum"];
         };
         /** @description A job dead-lettered by the watchdog: its worker stopped reporting on every attempt. */
         DeadLetter: {
@@ -1105,6 +1196,13 @@ export interface components {
              *     * `full` - Full
              *     * `incremental` - Incremental */
             mode?: components["schemas"]["ModeEnum"];
+            /** @description high: this discovery's jobs go before every waiting normal job (one high priority discovery per tenant at a time); normal (the default).
+             *
+             *     * `normal` - Normal
+             *     * `high` - High */
+            priority?: components["schemas"]["PriorityEnum"];
+            /** @description Why (kept in the audit trail). */
+            reason?: string;
         };
         DiscoverResponse: {
             runs: components["schemas"]["Run"][];
@@ -1127,6 +1225,14 @@ export interface components {
             reason?: string;
             /** Format: date-time */
             readonly created_at: string;
+        };
+        Edge: {
+            /** @description a node's id */
+            source: string;
+            /** @description integrates, triggers, uses_image, runs_in, watches, contains, built_from */
+            relation: string;
+            /** @description a node's id */
+            target: string;
         };
         /**
          * @description * `service` - Service
@@ -1226,6 +1332,15 @@ export interface components {
          * @enum {string}
          */
         HealthEnum: "healthy" | "degraded" | "down" | "unknown";
+        HealthOverview: {
+            total: number;
+            healthy: number;
+            degraded: number;
+            down: number;
+            unknown: number;
+            /** @description the worst services first: down before degraded, critical tier first, then by name; at most 10 */
+            unhealthy: components["schemas"]["UnhealthyService"][];
+        };
         InboundDelivery: {
             readonly id: number;
             /** Format: uuid */
@@ -1342,6 +1457,12 @@ export interface components {
              * @description when their shift starts
              */
             from: string;
+        };
+        Node: {
+            /** @description the ARN, or github:repo/{org}/{name} for the repository */
+            id: string;
+            kind: string;
+            name: string;
         };
         NothingToRetry: {
             detail: string;
@@ -1548,6 +1669,33 @@ export interface components {
              */
             previous?: string | null;
             results: components["schemas"]["Service"][];
+            /** @description With ?facets=true: services per value of each filter, every other filter applied */
+            facets?: {
+                team: {
+                    [key: string]: number;
+                };
+                lifecycle: {
+                    [key: string]: number;
+                };
+                tier: {
+                    [key: string]: number;
+                };
+                ownership_status: {
+                    [key: string]: number;
+                };
+                health: {
+                    [key: string]: number;
+                };
+                language: {
+                    [key: string]: number;
+                };
+                environment: {
+                    [key: string]: number;
+                };
+                source: {
+                    [key: string]: number;
+                };
+            };
         };
         PaginatedSubscriptionList: {
             /** @example 123 */
@@ -1720,11 +1868,21 @@ export interface components {
             reason?: string;
         };
         /**
+         * @description * `normal` - Normal
+         *     * `high` - High
+         * @enum {string}
+         */
+        PriorityEnum: "normal" | "high";
+        /**
          * @description * `aws` - AWS
          *     * `github` - GitHub
          * @enum {string}
          */
         ProviderEnum: "aws" | "github";
+        Relationships: {
+            nodes: components["schemas"]["Node"][];
+            edges: components["schemas"]["Edge"][];
+        };
         RepositoryHit: {
             /** @description Catalog id (service or team UUID, repository org/name). */
             id: string;
@@ -1822,6 +1980,7 @@ export interface components {
             selection_hash: string;
             full_scan?: boolean;
             scan_mode?: components["schemas"]["ScanModeEnum"];
+            priority?: components["schemas"]["PriorityEnum"];
             total?: number;
             processed?: number;
             succeeded?: number;
@@ -1855,6 +2014,7 @@ export interface components {
             selection_hash: string;
             full_scan?: boolean;
             scan_mode?: components["schemas"]["ScanModeEnum"];
+            priority?: components["schemas"]["PriorityEnum"];
             total?: number;
             processed?: number;
             succeeded?: number;
@@ -1992,6 +2152,8 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly last_deploy: components["schemas"]["LastDeploy"] | null;
+            /** @description its resources and repository (nodes) and how they connect (edges), for a small graph */
+            readonly relationships: components["schemas"]["Relationships"];
         };
         ServiceHit: {
             /** @description Catalog id (service or team UUID, repository org/name). */
@@ -2034,6 +2196,12 @@ export interface components {
             /** Format: uuid */
             id: string;
             name: string;
+        };
+        SignalCounts: {
+            /** @description corrections where this signal pointed at the team a person chose */
+            raised: number;
+            /** @description corrections where this signal had chosen the owner a person replaced */
+            lowered: number;
         };
         SlackInstallLink: {
             /** @description open within the hour; a path when the operator set no ROSTER_SLACK_PUBLIC_URL */
@@ -2255,6 +2423,17 @@ export interface components {
          * @enum {string}
          */
         TypeEnum: "service" | "team" | "repository";
+        UnhealthyService: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description down or degraded */
+            health: string;
+            tier: string;
+            lifecycle: string;
+            team_slug: string | null;
+            team_name: string | null;
+        };
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
@@ -2282,6 +2461,39 @@ export interface components {
         WebhookCreate: {
             /** Format: uuid */
             connection: string;
+        };
+        /** @description The tenant's signal weights (ownership.weights). */
+        Weights: {
+            /** @description signal -> effective weight */
+            weights: {
+                [key: string]: number;
+            };
+            /** @description signal -> default weight */
+            defaults: {
+                [key: string]: number;
+            };
+            /** @description signal -> corrections that moved it */
+            counts: {
+                [key: string]: components["schemas"]["SignalCounts"];
+            };
+            /** @description corrections that moved at least one weight */
+            corrections: number;
+            /** @description [low, high], times the default */
+            bounds: number[];
+            /**
+             * Format: double
+             * @description share of its default one net correction moves a weight by
+             */
+            step: number;
+            /**
+             * Format: date-time
+             * @description the latest reset; earlier corrections do not count
+             */
+            reset_at: string | null;
+        };
+        WeightsReset: {
+            /** @description why the weights go back to their defaults (audited) */
+            reason: string;
         };
     };
     responses: never;
@@ -2505,6 +2717,43 @@ export interface operations {
             };
         };
     };
+    connections_backfill_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this connection. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["BackfillRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["BackfillRequest"];
+                "multipart/form-data": components["schemas"]["BackfillRequest"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+            /** @description already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiscoverResponse"];
+                };
+            };
+        };
+    };
     connections_cloudformation_template_retrieve: {
         parameters: {
             query?: never;
@@ -2612,6 +2861,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccuracyTrend"];
+                };
+            };
+        };
+    };
+    dashboard_health_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthOverview"];
                 };
             };
         };
@@ -2957,6 +3225,50 @@ export interface operations {
             };
         };
     };
+    ownership_weights_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Weights"];
+                };
+            };
+        };
+    };
+    ownership_weights_reset_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WeightsReset"];
+                "application/x-www-form-urlencoded": components["schemas"]["WeightsReset"];
+                "multipart/form-data": components["schemas"]["WeightsReset"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Weights"];
+                };
+            };
+        };
+    };
     resources_routing_retrieve: {
         parameters: {
             query?: never;
@@ -3067,7 +3379,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ControlRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ControlRequest"];
+                "multipart/form-data": components["schemas"]["ControlRequest"];
+            };
+        };
         responses: {
             200: {
                 headers: {
@@ -3089,7 +3407,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ControlRequest"];
+                "application/x-www-form-urlencoded": components["schemas"]["ControlRequest"];
+                "multipart/form-data": components["schemas"]["ControlRequest"];
+            };
+        };
         responses: {
             202: {
                 headers: {
@@ -3257,6 +3581,17 @@ export interface operations {
             query?: {
                 confidence_max?: number;
                 confidence_min?: number;
+                /** @description one of its environments */
+                environment?: string;
+                /** @description also count the services per value of each filter (team, lifecycle, tier, language, ownership status, health, environment, source), every other filter applied */
+                facets?: boolean;
+                /** @description from the service's alarms
+                 *
+                 *     * `healthy` - Healthy
+                 *     * `degraded` - Degraded
+                 *     * `down` - Down
+                 *     * `unknown` - Unknown */
+                health?: "degraded" | "down" | "healthy" | "unknown";
                 /** @description eol services are left out unless asked for */
                 include_eol?: boolean;
                 /** @description a language of the tech stack */
@@ -3294,6 +3629,8 @@ export interface operations {
                  *     * `ambiguous` - Ambiguous
                  *     * `unowned` - Unowned */
                 ownership_status?: "ambiguous" | "owned" | "unowned";
+                /** @description a discovering source (aws.lambda.function, github_repo, ...) */
+                source?: string;
                 /** @description owner team slug */
                 team?: string;
                 /** @description * `critical` - Critical
@@ -3603,6 +3940,9 @@ export interface operations {
             query?: {
                 confidence_max?: number;
                 confidence_min?: number;
+                /** @description one of its environments */
+                environment?: string;
+                health?: "degraded" | "down" | "healthy" | "unknown";
                 /** @description eol services are left out unless asked for */
                 include_eol?: boolean;
                 /** @description a language of the tech stack */
@@ -3613,6 +3953,8 @@ export interface operations {
                 /** @description The initial index from which to return the results. */
                 offset?: number;
                 ownership_status?: "ambiguous" | "owned" | "unowned";
+                /** @description a discovering source */
+                source?: string;
                 /** @description owner team slug */
                 team?: string;
                 tier?: "critical" | "experimental" | "standard";

@@ -66,6 +66,9 @@ const BADGE: Record<string, string> = {
   running: "bg-indigo-50 text-indigo-800 ring-indigo-600/20",
   queued: "bg-slate-100 text-slate-700 ring-slate-500/20",
   cancelled: "bg-slate-100 text-slate-700 ring-slate-500/20",
+  down: "bg-red-50 text-red-800 ring-red-600/20",
+  degraded: "bg-amber-50 text-amber-900 ring-amber-600/30",
+  healthy: "bg-emerald-50 text-emerald-800 ring-emerald-600/20",
 };
 
 export function Badge({ value, children }: { value: string; children?: ReactNode }) {

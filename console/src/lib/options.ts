@@ -2,6 +2,8 @@
 export const LIFECYCLES = ["production", "staging", "experimental", "deprecated", "eol"] as const;
 export const TIERS = ["critical", "standard", "experimental"] as const;
 export const OWNERSHIP_STATUSES = ["owned", "ambiguous", "unowned"] as const;
+// catalog.choices.Health: from the service's CloudWatch alarms
+export const HEALTHS = ["healthy", "degraded", "down", "unknown"] as const;
 
 // ownership.scoring.WEIGHTS: how much each signal counts towards the owner score.
 export const SIGNAL_WEIGHTS: Record<string, number> = {

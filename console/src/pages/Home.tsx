@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Link, useNavigate, useSearchParams } from "react-router-dom";
 import { api, must } from "../api/client";
+import { HealthOverview } from "../components/HealthOverview";
 import { Badge, Card, Empty, ErrorState, Loading, Page, pct } from "../components/ui";
 import { recentItems } from "../lib/recent";
 import { useMe } from "../lib/session";
@@ -68,6 +69,7 @@ function Coverage() {
           </Link>
         ))}
       </section>
+      <HealthOverview />
       <AccuracyTrend />
       <Card title="Services by team" id="by-team-title">
         <table className="w-full text-left text-sm">

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, candidatesOf, evidenceOf, must, repositoryOf, resourcesOf, runnerUpOf, strings, type ServiceDetail } from "../api/client";
 import { CorrectDialog } from "../components/CorrectDialog";
+import { RelationshipGraph } from "../components/RelationshipGraph";
 import { Badge, Card, Empty, ErrorState, Loading, Page, pct, when } from "../components/ui";
 import { consoleUrl } from "../lib/aws";
 import { DEPLOY_SOURCES, deployLink, deployedWhat, describeDeploy, type LastDeploy } from "../lib/deploys";
@@ -217,6 +218,7 @@ export default function ServicePage() {
         <div className="space-y-6 lg:col-span-2">
           <Ownership service={s} onCorrect={() => setCorrecting(true)} notice={notice} />
           <Resources service={s} />
+          <Card title="Relationships" id="relationships-title"><RelationshipGraph relationships={s.relationships ?? { nodes: [], edges: [] }} /></Card>
           <Card title="How it was found" id="found-title">
             {evidence.length === 0 ? <Empty>No discovery evidence recorded.</Empty> : (
               <ul className="space-y-2 text-sm">

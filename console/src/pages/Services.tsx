@@ -5,7 +5,8 @@ import { Link, useSearchParams } from "react-router-dom";
 import { api, must, strings } from "../api/client";
 import type { paths } from "../api/schema";
 import { Badge, Empty, ErrorState, Loading, Page, pct } from "../components/ui";
-import { LIFECYCLES, OWNERSHIP_STATUSES, TIERS } from "../lib/options";
+import { FacetSelect } from "../components/FacetSelect";
+import { HEALTHS, LIFECYCLES, OWNERSHIP_STATUSES, TIERS } from "../lib/options";
 import { useTeams } from "../lib/teams";
 
 export const PAGE_SIZE = 500; // the API's ceiling (portal.pagination); rows are virtualized
@@ -39,9 +40,11 @@ const SERVER_ORDER: Record<string, string> = Object.fromEntries(
   ["name", "team", "status", "confidence", "lifecycle", "tier", "repo"].flatMap((k) => [[k, k], [`-${k}`, `-${k}`]]),
 );
 const DEFAULT_COLUMNS = ["name", "team", "status", "confidence", "lifecycle", "tier", "repo"];
-const FILTERS = ["team", "lifecycle", "tier", "ownership_status"] as const;
+const FILTERS = ["team", "lifecycle", "tier", "ownership_status", "health", "environment", "source"] as const;
+type Facets = NonNullable<paths["/api/v1/services/"]["get"]["responses"][200]["content"]["application/json"]["facets"]>;
 
-/** The catalog: filters, sort, page and columns are all in the URL (?team=&lifecycle=&tier=&ownership_status=&q=&ordering=&page=&columns=). */
+/** The catalog: filters, sort, page and columns are all in the URL (?team=&lifecycle=&tier=&ownership_status=&health=
+ *  &environment=&source=&q=&ordering=&page=&columns=); each filter's options carry the API's facet counts. */
 export default function Services() {
   const [params, setParams] = useSearchParams();
   const teams = useTeams();
@@ -61,27 +64,30 @@ export default function Services() {
   const list = useQuery({
     queryKey: ["services", { q, page, ordering, ...filters }],
     placeholderData: keepPreviousData,
-    queryFn: async ({ signal }): Promise<{ count: number; rows: Row[] }> => {
+    queryFn: async ({ signal }): Promise<{ count: number; rows: Row[]; facets?: Facets }> => {
       if (q) {
-        // free text goes to the search API (typo-tolerant); the status filter is applied to its answer
+        // free text goes to the search API (typo-tolerant), which knows no ownership, environment or source filter
         const data = await must(api.GET("/api/v1/services/search", { signal, params: { query: {
           q, limit: 50, ...(filters.team && { team: filters.team }), ...(filters.lifecycle && { lifecycle: filters.lifecycle }),
-          ...(filters.tier && { tier: filters.tier }) } } }));
+          ...(filters.tier && { tier: filters.tier }), ...(filters.health && { health: filters.health }) } } }));
         const rows = data.hits.map((h) => ({ id: h.id, name: h.name, team: h.team_name, teamSlug: h.team_slug, status: "", confidence: h.owner_confidence,
           lifecycle: h.lifecycle, tier: h.tier, repo: h.repo, language: h.language }));
         return { count: rows.length, rows };
       }
       const data = await must(api.GET("/api/v1/services/", { signal, params: { query: {
-        limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE, facets: true,
         ...(SERVER_ORDER[ordering] && { ordering: [SERVER_ORDER[ordering]] as ServiceOrdering }),
         ...(filters.team && { team: filters.team }),
         ...(filters.lifecycle && { lifecycle: filters.lifecycle as (typeof LIFECYCLES)[number] }),
         ...(filters.tier && { tier: filters.tier as (typeof TIERS)[number] }),
         ...(filters.ownership_status && { ownership_status: filters.ownership_status as (typeof OWNERSHIP_STATUSES)[number] }),
+        ...(filters.health && { health: filters.health as (typeof HEALTHS)[number] }),
+        ...(filters.environment && { environment: filters.environment }),
+        ...(filters.source && { source: filters.source }),
       } } }));
       return { count: data.count, rows: data.results.map((s) => ({ id: s.id, name: s.name, team: s.owner.name ?? "", teamSlug: s.owner.slug ?? "",
         status: s.owner.status, confidence: s.owner.confidence, lifecycle: s.lifecycle ?? "", tier: s.tier ?? "", repo: s.repo ?? "",
-        language: strings(s.tech_stack)[0] ?? "" })) };
+        language: strings(s.tech_stack)[0] ?? "" })), facets: data.facets };
     },
   });
 
@@ -98,6 +104,9 @@ export default function Services() {
     });
   }, [list.data, ordering, q]);
 
+  // counts of the plain list (the search API's answer has its own): none while searching
+  const facets = q ? undefined : list.data?.facets;
+  const teamNames = useMemo(() => Object.fromEntries((teams.data?.results ?? []).map((t) => [t.slug, t.name])), [teams.data]);
   const visible = COLUMNS.filter((c) => columns.includes(c.key));
   const template = visible.map((c) => c.width).join(" ");
   const scroller = useRef<HTMLDivElement>(null);
@@ -120,34 +129,18 @@ export default function Services() {
             onKeyDown={(e) => { if (e.key === "Enter") update({ q: e.currentTarget.value.trim() }); }}
             onBlur={(e) => { if (e.currentTarget.value.trim() !== q) update({ q: e.currentTarget.value.trim() }); }} />
         </div>
-        <div>
-          <label htmlFor="filter-team" className="label">Team</label>
-          <select id="filter-team" className="input" value={filters.team} onChange={(e) => update({ team: e.target.value })}>
-            <option value="">All teams</option>
-            {teams.data?.results.map((t) => <option key={t.id} value={t.slug}>{t.name}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-lifecycle" className="label">Lifecycle</label>
-          <select id="filter-lifecycle" className="input" value={filters.lifecycle} onChange={(e) => update({ lifecycle: e.target.value })}>
-            <option value="">Any (not eol)</option>
-            {LIFECYCLES.map((v) => <option key={v} value={v}>{v}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-tier" className="label">Tier</label>
-          <select id="filter-tier" className="input" value={filters.tier} onChange={(e) => update({ tier: e.target.value })}>
-            <option value="">Any</option>
-            {TIERS.map((v) => <option key={v} value={v}>{v}</option>)}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="filter-status" className="label">Ownership</label>
-          <select id="filter-status" className="input" value={filters.ownership_status} onChange={(e) => update({ ownership_status: e.target.value })} disabled={!!q}>
-            <option value="">Any</option>
-            {OWNERSHIP_STATUSES.map((v) => <option key={v} value={v}>{v}</option>)}
-          </select>
-        </div>
+        <FacetSelect id="filter-team" label="Team" any="All teams" value={filters.team} onChange={(v) => update({ team: v })}
+          options={teams.data?.results.map((t) => t.slug) ?? []} names={teamNames} counts={facets?.team} />
+        <FacetSelect id="filter-lifecycle" label="Lifecycle" any="Any (not eol)" value={filters.lifecycle} onChange={(v) => update({ lifecycle: v })}
+          options={LIFECYCLES} counts={facets?.lifecycle} uncounted={["eol"]} />
+        <FacetSelect id="filter-tier" label="Tier" value={filters.tier} onChange={(v) => update({ tier: v })} options={TIERS} counts={facets?.tier} />
+        <FacetSelect id="filter-status" label="Ownership" value={filters.ownership_status} onChange={(v) => update({ ownership_status: v })}
+          options={OWNERSHIP_STATUSES} counts={facets?.ownership_status} disabled={!!q} />
+        <FacetSelect id="filter-health" label="Health" value={filters.health} onChange={(v) => update({ health: v })} options={HEALTHS} counts={facets?.health} />
+        <FacetSelect id="filter-environment" label="Environment" value={filters.environment} onChange={(v) => update({ environment: v })}
+          counts={facets?.environment} disabled={!!q} />
+        <FacetSelect id="filter-source" label="Source" value={filters.source} onChange={(v) => update({ source: v })}
+          counts={facets?.source} disabled={!!q} />
         <details className="relative">
           <summary className="btn-secondary cursor-pointer list-none">Columns</summary>
           <fieldset className="absolute right-0 z-20 mt-1 w-48 space-y-1 rounded-lg border border-slate-200 bg-white p-3 shadow-lg">
