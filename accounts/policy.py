@@ -31,6 +31,7 @@ API = {
     "run-list": {"GET": VIEWER},
     "run-detail": {"GET": VIEWER},
     "run-cancel": {"POST": EDITOR},
+    "run-events": {"GET": VIEWER},  # a run's live progress (Server-Sent Events)
     "run-dead-letters": {"GET": VIEWER}, "run-retry": {"POST": EDITOR},  # failed and dead-lettered jobs
     "fact-list": {"GET": VIEWER},
     "fact-detail": {"GET": VIEWER},

@@ -143,6 +143,7 @@ def _scan(run: Run, job: Job, token: str, heartbeat: Heartbeat) -> None:
             if not Job.objects.filter(pk=job.pk, lease_token=token).update(facts=job.facts, links=job.links,
                                                                            api_calls=job.api_calls):
                 raise LeaseLost(job.key)  # cancelled, or taken by another attempt: stop now
+            runs.changed(run.pk)  # facts found so far, for the run's live view
         job.stats.update(scanner.stats())
         scan_state.keep(connection, job, scanner.learned())
         runs.record_job_outcome(job, status=RunStatus.SUCCEEDED, token=token)

@@ -20,12 +20,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.db.models import Value
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 
 from audit import events
+from discovery import progress
 from discovery.choices import RunPriority, ScanMode
 from discovery.models import ACTIVE_STATUSES, Connection, Job, Run, RunStatus
 from discovery.planning import plan_jobs
@@ -97,8 +99,15 @@ def mark_started(run: Run) -> None:
     now = timezone.now()
     if Run.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING, started_at=now):
         run.status, run.started_at = RunStatus.RUNNING, now
+        changed(run.pk)
         events.record("run.started", actor="worker", obj=run, workspace_id=run.workspace_id, kind=run.kind,
                       connection=str(run.connection_id or ""))
+
+
+def changed(run_id) -> None:
+    """Wake the run's live streams (discovery.progress) once what changed is committed."""
+    schema = db.schema_name
+    transaction.on_commit(lambda: progress.publish(schema, run_id))
 
 
 def claim_job(job: Job, token: str) -> bool:
@@ -149,6 +158,7 @@ def record_job_outcome(job: Job, *, status: str, failure: dict | None = None, to
             Run.objects.filter(pk=job.run_id).update(processed=F("processed") + 1, **{counter: F(counter) + 1})
     if updated:
         job.status, job.failure, job.finished_at = status, failure, now
+        changed(job.run_id)
     return bool(updated)
 
 
@@ -199,6 +209,7 @@ def finish_run(run: Run, *, stalled: bool = False) -> Run:
         return run
     run.refresh_from_db()
     run.finished_here = True
+    changed(run.pk)
     events.record("run.finished", actor="worker", obj=run, workspace_id=run.workspace_id, status=run.status,
                   kind=run.kind, connection=str(run.connection_id or ""), succeeded=run.succeeded, failed=run.failed,
                   facts=stats.get("facts", 0))
@@ -228,6 +239,7 @@ def finish_reconcile_run(run: Run, *, status: str, stats: dict, failures: list |
         run.refresh_from_db()
         return run
     run.refresh_from_db()
+    changed(run.pk)
     events.record("run.finished", actor="worker", obj=run, workspace_id=run.workspace_id, status=run.status,
                   kind=run.kind, **{k: v for k, v in stats.items() if isinstance(v, (int, float))})
     return run
@@ -263,6 +275,7 @@ def cancel_run(run: Run, *, actor: str = "", reason: str = "") -> bool:
         status=RunStatus.CANCELLED, finished_at=now, lease_token="", lease_expires_at=None)
     Job.objects.filter(run=run, status=RunStatus.QUEUED).update(status=RunStatus.CANCELLED, finished_at=now)
     run.refresh_from_db()
+    changed(run.pk)
     events.record("run.cancelled", actor=actor or "system", obj=run, workspace_id=run.workspace_id,
                   reason=reason, running_jobs_stopped=stopped)
     return True

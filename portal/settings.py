@@ -267,6 +267,8 @@ if ROSTER_AWS_RATE_PER_SECOND <= 0 or ROSTER_AWS_RATE_BURST < 1:
 # Job leases (discovery.runs): a job's worker renews its lease every heartbeat; a lapsed lease means the worker
 # died, and the watchdog sends the job again, up to the attempts, then dead-letters it.
 ROSTER_JOB_LEASE_SECONDS = int(env("ROSTER_JOB_LEASE_SECONDS", "60"))
+# A run's live stream (GET /api/v1/runs/<id>/events/) ends after this long; the browser reconnects by itself.
+ROSTER_RUN_STREAM_SECONDS = int(env("ROSTER_RUN_STREAM_SECONDS", "300"))
 ROSTER_JOB_HEARTBEAT_SECONDS = int(env("ROSTER_JOB_HEARTBEAT_SECONDS", "15"))
 ROSTER_JOB_MAX_ATTEMPTS = int(env("ROSTER_JOB_MAX_ATTEMPTS", "3"))
 # At most this many jobs of one tenant run at once (0: no cap); the others wait in their tenant's queue shard.

@@ -368,8 +368,7 @@ cmd_workers() {
 cmd_web() {
   console_env  # collectstatic picks up console/dist
   "$PY" "$ROOT/manage.py" collectstatic --noinput -v 0
-  start_bg web "$VENV/bin/gunicorn" portal.wsgi:application --bind "127.0.0.1:$PORT" --workers 3 --threads 4 \
-    --access-logfile - --graceful-timeout 5
+  start_bg web "$PY" -m portal.serve --bind "127.0.0.1:$PORT" --workers 3 --access-logfile -
   wait_http "http://127.0.0.1:$PORT/healthz" web
 }
 

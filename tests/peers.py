@@ -12,6 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+from portal import serve
 from portal.queues import worker_queues
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -151,9 +152,8 @@ def web_server(db_name: str, *, name: str = "web"):
     them), on a free loopback port. Yields the port; tenants answer on http://<tenant>.localhost:<port>/."""
     port = free_port()
     env = {**worker_env(db_name), "ROSTER_DEBUG": "1", "ROSTER_SSL_REDIRECT": "0"}
-    server = Process(f"{name}-web", [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
-                                     f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class",
-                                     "gthread", "--timeout", "120", "--log-level", "warning"], env=env)
+    server = Process(f"{name}-web", serve.argv("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "120",
+                                               "--log-level", "warning"), env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         yield port

@@ -1,8 +1,11 @@
+import json
 import re
 from collections.abc import Mapping
 
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection as db
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -12,10 +15,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from discovery import audit, connection_config, runs, templates, workflow
+from discovery import audit, connection_config, progress, runs, templates, workflow
 from discovery.choices import RunPriority, ScanMode
 from discovery.api.filters import FactFilterSet, RunFilterSet
 from discovery.api.serializers import (
@@ -67,6 +71,31 @@ def _queue(request, workspace, payload: dict, **options) -> Response:
     except workflow.PriorityBusy as exc:
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     return _discover_response(result)
+
+
+# One Server-Sent Event of a run's stream (each field optional, as SSE has them).
+RUN_EVENT = inline_serializer("RunEvent", fields={
+    "event": serializers.ChoiceField(choices=["run", "end"], required=False),
+    "data": serializers.CharField(required=False, help_text=(
+        "JSON: the run (event `run`), or {reason: finished|reconnect|gone, status} (event `end`)")),
+    "id": serializers.CharField(required=False),
+    "retry": serializers.IntegerField(required=False, help_text="milliseconds before the browser reconnects"),
+})
+
+
+class EventStreamRenderer(BaseRenderer):
+    """Lets DRF accept ``Accept: text/event-stream`` (EventSource); the stream itself bypasses rendering, and an
+    error (404, 403) is rendered as JSON."""
+    media_type = "text/event-stream"
+    format = "event-stream"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return json.dumps(data).encode()
+
+
+def _run_snapshot(run_id):
+    run = Run.objects.select_related("connection").prefetch_related("jobs").filter(pk=run_id).first()
+    return None if run is None else RunDetailSerializer(run).data
 
 
 def _discover_response(result: dict) -> Response:
@@ -207,6 +236,24 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
                             status=409)
         run.refresh_from_db()
         return Response(RunSerializer(run).data)
+
+    @extend_schema(responses={(200, "text/event-stream"): OpenApiResponse(RUN_EVENT, description=(
+        "Server-Sent Events: `run` (the run as GET /runs/<id>/ answers it) now and at every change, then `end` "
+        "when the run is over or after ROSTER_RUN_STREAM_SECONDS (reconnect)."))})
+    @action(detail=True, methods=["get"], renderer_classes=[EventStreamRenderer, JSONRenderer], filterset_class=None)
+    def events(self, request, pk=None):
+        """The run's live progress, streamed while it runs (the console's Runs page). Answered on the event loop
+        of the ASGI server: an open stream holds no web worker."""
+        run = self.get_object()
+        # Under a WSGI server a stream would hold a worker thread: there it sends the state once and ends, and
+        # EventSource comes back after its retry delay (polling, in effect).
+        streamed = isinstance(request._request, ASGIRequest)
+        response = StreamingHttpResponse(progress.stream(db.schema_name, run.pk, _run_snapshot,
+                                                         max_seconds=None if streamed else 0),
+                                         content_type="text/event-stream")
+        response["Cache-Control"] = "no-cache"
+        response["X-Accel-Buffering"] = "no"  # a proxy (nginx) must not hold the events back
+        return response
 
     @extend_schema(responses={200: DeadLetterSerializer(many=True)})
     @action(detail=False, methods=["get"], url_path="dead-letters", filterset_class=None)

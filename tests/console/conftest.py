@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -136,15 +135,15 @@ def roster_server(live_peers, live_workers, django_db_setup, django_db_blocker):
     operator's endpoints, as the workers have them), DEBUG as in .run/env (plain-HTTP cookies on localhost)."""
     from django.db import connection
 
+    from portal import serve
     from tests.peers import Process, free_port, wait_http, worker_env
 
     assert_test_database()
     ensure_console_built()
     port = free_port()
     env = {**worker_env(connection.settings_dict["NAME"]), "ROSTER_DEBUG": "1", "ROSTER_SSL_REDIRECT": "0"}
-    server = Process("console-web", [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind",
-                                     f"127.0.0.1:{port}", "--workers", "2", "--threads", "4", "--worker-class",
-                                     "gthread", "--timeout", "120", "--log-level", "warning"], env=env)
+    server = Process("console-web", serve.argv("--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout",
+                                               "120", "--log-level", "warning"), env=env)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")
         yield LiveServer(port)

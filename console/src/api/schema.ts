@@ -497,6 +497,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/events/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The run's live progress, streamed while it runs (the console's Runs page). Answered on the event loop
+         *     of the ASGI server: an open stream holds no web worker. */
+        get: operations["runs_events_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{id}/retry/": {
         parameters: {
             query?: never;
@@ -1249,6 +1267,12 @@ export interface components {
                 [key: string]: unknown;
             }[];
         };
+        /**
+         * @description * `run` - run
+         *     * `end` - end
+         * @enum {string}
+         */
+        EventEnum: "run" | "end";
         /**
          * @description * `service_created` - Service Created
          *     * `service_updated` - Service Updated
@@ -2032,6 +2056,14 @@ export interface components {
             /** Format: double */
             readonly duration_seconds: number | null;
             readonly jobs: components["schemas"]["Job"][];
+        };
+        RunEvent: {
+            event?: components["schemas"]["EventEnum"];
+            /** @description JSON: the run (event `run`), or {reason: finished|reconnect|gone, status} (event `end`) */
+            data?: string;
+            id?: string;
+            /** @description milliseconds before the browser reconnects */
+            retry?: number;
         };
         /**
          * @description * `auto` - Auto
@@ -3393,6 +3425,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+        };
+    };
+    runs_events_retrieve: {
+        parameters: {
+            query?: {
+                format?: "event-stream" | "json";
+            };
+            header?: never;
+            path: {
+                /** @description A UUID string identifying this run. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Server-Sent Events: `run` (the run as GET /runs/<id>/ answers it) now and at every change, then `end` when the run is over or after ROSTER_RUN_STREAM_SECONDS (reconnect). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["RunEvent"];
                 };
             };
         };

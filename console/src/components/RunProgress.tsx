@@ -1,4 +1,5 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
 import { api, must, type Failure, type RunDetail } from "../api/client";
 import { LIVE, statusText } from "../lib/discover";
 import { ErrorState, Loading } from "./ui";
@@ -11,13 +12,35 @@ export function failuresOf(run: RunDetail): Failure[] {
   return [...list, ...fromJobs.filter((f) => !seen.has(`${f.reason_code}|${f.message}`))];
 }
 
-/** A run's live state: polled every second while it is queued or running. */
+/** A run's live state while it is queued or running: streamed by the server (Server-Sent Events, the same
+ * shape as GET /runs/{id}/), and polled every second whenever the stream is not open. */
 export function useRun(id: string) {
-  return useQuery({
+  const client = useQueryClient();
+  const [streaming, setStreaming] = useState(false);
+  const query = useQuery({
     queryKey: ["run", id],
     queryFn: ({ signal }) => must(api.GET("/api/v1/runs/{id}/", { params: { path: { id } }, signal })),
-    refetchInterval: (query) => (!query.state.data || LIVE.has(query.state.data.status) ? 1000 : false),
+    refetchInterval: (q) => (!streaming && (!q.state.data || LIVE.has(q.state.data.status)) ? 1000 : false),
   });
+  const live = !query.data || LIVE.has(query.data.status);
+  useEffect(() => {
+    if (!live || typeof EventSource === "undefined") return;
+    const source = new EventSource(`/api/v1/runs/${encodeURIComponent(id)}/events/`);
+    source.addEventListener("run", (event) => {
+      setStreaming(true);
+      client.setQueryData(["run", id], JSON.parse((event as MessageEvent<string>).data) as RunDetail);
+    });
+    source.addEventListener("end", (event) => {
+      // "reconnect": the server ends long streams; EventSource opens a new one by itself.
+      if ((JSON.parse((event as MessageEvent<string>).data) as { reason?: string }).reason !== "reconnect") {
+        source.close();
+        setStreaming(false);
+      }
+    });
+    source.onerror = () => setStreaming(false); // polling covers the gap while EventSource retries
+    return () => source.close();
+  }, [id, live, client]);
+  return query;
 }
 
 export function RunProgress({ id, label = "Discovery progress" }: { id: string; label?: string }) {
