@@ -5,7 +5,7 @@ SERVE ?= 1
 PORT ?= 8000
 export PORT
 
-.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search bench-console bench-freshness
+.PHONY: demo test up stop setup bench bench-aws bench-github bench-catalog bench-search bench-console bench-freshness bench-load
 
 demo:
 	@scripts/demo.sh "$(SCENARIO)" "$(SERVE)"
@@ -35,6 +35,9 @@ bench-catalog:
 
 bench-search:
 	@scripts/roster.sh services && .venv/bin/python bench/search.py
+
+bench-load:
+	@scripts/roster.sh services && .venv/bin/python bench/load.py
 
 bench-console:
 	@scripts/roster.sh services && .venv/bin/python bench/console.py
