@@ -1,13 +1,7 @@
 """Fair queuing across tenants, on the real Redis broker: a discovery job goes to its tenant's shard, and a
 consumer of every shard (what a worker is) takes them in turn, so one tenant's pile of queued jobs does not
 hold another tenant's few back."""
-import uuid
-
-import pytest
-from celery import Celery
-from django.conf import settings
-from kombu import Consumer, Exchange, Queue
-
+from discovery.tests.conftest import take_in_order
 from portal import queues
 
 
@@ -30,24 +24,6 @@ def test_a_job_goes_to_its_tenants_shard_and_nothing_else_is_sharded():
     assert len({queues.discovery_shard(f"tenant-{n}") for n in range(200)}) == queues.SHARDS  # all used
 
 
-@pytest.fixture
-def broker():
-    """A Celery app on the real Redis with a key prefix of its own: nothing else consumes these messages."""
-    prefix = f"test-fair-{uuid.uuid4().hex[:8]}:"
-    app = Celery("fairness", broker=settings.CELERY_BROKER_URL, set_as_current=False)
-    app.conf.update(broker_transport_options={"global_keyprefix": prefix}, task_routes=(queues.route,),
-                    task_default_queue="default")
-    names = queues.worker_queues().split(",")
-    declared = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in names]
-    with app.connection_for_write() as conn:
-        for queue in declared:
-            queue.bind(conn.default_channel).declare()
-    yield app, declared
-    with app.connection_for_write() as conn:
-        for queue in declared:
-            queue.bind(conn.default_channel).delete()
-
-
 def test_a_small_tenants_jobs_are_not_held_behind_a_big_tenants_pile(broker):
     app, declared = broker
     big, small = schemas_on_different_shards()
@@ -56,14 +32,7 @@ def test_a_small_tenants_jobs_are_not_held_behind_a_big_tenants_pile(broker):
     for n in range(3):
         app.send_task("discovery.run_job", args=[small, "ws", "run-small", f"job-{n}"])
 
-    order = []
-    with app.connection_for_read() as conn:
-        def take(body, message):
-            order.append(message.headers["argsrepr"])
-            message.ack()
-        with Consumer(conn, queues=declared, callbacks=[take], accept=["json"], prefetch_count=1):
-            while len(order) < 63:
-                conn.drain_events(timeout=10)
+    order = take_in_order(app, declared, 63)
     smalls = [i for i, args in enumerate(order) if small in args]
     assert len(smalls) == 3
     # In turn with the big tenant's shard: the small tenant's last job is among the first few, not the 63rd.

@@ -1,14 +1,10 @@
 """Run control: cancel (running jobs too), retry failed jobs, backfill, high priority; from the API, the admin's
 workflow and manage.py, each an audit event with who and why; and priorities that mean what they say on the
 real Redis broker."""
-import uuid
 from io import StringIO
 
 import pytest
-from celery import Celery
-from django.conf import settings
 from django.core.management import CommandError, call_command
-from kombu import Consumer, Exchange, Queue
 from rest_framework.test import APIClient
 
 from accounts.testing import user_with_token
@@ -17,6 +13,7 @@ from discovery import execute, runs, scanning, workflow
 from discovery.choices import RunPriority, ScanMode
 from discovery.models import Job, Run, RunStatus
 from discovery.tests.factories import ConnectionFactory
+from discovery.tests.conftest import take_in_order
 from portal import queues
 
 
@@ -161,36 +158,17 @@ def test_messages_carry_their_runs_priority(conn):
     assert all(s.task == "discovery.run_job" for s in signatures)
 
 
-def test_a_high_priority_job_is_taken_before_a_waiting_pile_on_the_real_broker():
+def test_a_high_priority_job_is_taken_before_a_waiting_pile_on_the_real_broker(broker):
     """What the numbers in portal.queues mean with kombu's Redis transport: a worker consuming every shard
     takes the high job first, whichever shard each tenant hashes to."""
-    prefix = f"test-priority-{uuid.uuid4().hex[:8]}:"
-    app = Celery("priority", broker=settings.CELERY_BROKER_URL, set_as_current=False)
-    app.conf.update(broker_transport_options={"global_keyprefix": prefix}, task_routes=(queues.route,),
-                    task_default_queue="default")
-    declared = [Queue(n, Exchange(n, type="direct"), routing_key=n) for n in queues.worker_queues().split(",")]
-    with app.connection_for_write() as conn:
-        for queue in declared:
-            queue.bind(conn.default_channel).declare()
-    try:
-        for n in range(20):
-            app.send_task("discovery.run_job", args=[f"tenant_{n % 3}", "ws", "run", f"normal-{n}"],
-                          priority=queues.MESSAGE_PRIORITY["normal"])
-        app.send_task("discovery.run_job", args=["tenant_other", "ws", "run", "urgent"],
-                      priority=queues.MESSAGE_PRIORITY["high"])
-        order = []
-        with app.connection_for_read() as conn:
-            def take(body, message):
-                order.append(message.headers["argsrepr"])
-                message.ack()
-            with Consumer(conn, queues=declared, callbacks=[take], accept=["json"], prefetch_count=1):
-                while len(order) < 21:
-                    conn.drain_events(timeout=10)
-        assert "urgent" in order[0], order[:3]
-    finally:
-        with app.connection_for_write() as conn:
-            for queue in declared:
-                queue.bind(conn.default_channel).delete()
+    app, declared = broker
+    for n in range(20):
+        app.send_task("discovery.run_job", args=[f"tenant_{n % 3}", "ws", "run", f"normal-{n}"],
+                      priority=queues.MESSAGE_PRIORITY["normal"])
+    app.send_task("discovery.run_job", args=["tenant_other", "ws", "run", "urgent"],
+                  priority=queues.MESSAGE_PRIORITY["high"])
+    order = take_in_order(app, declared, 21)
+    assert "urgent" in order[0], order[:3]
 
 
 # --- manage.py ---------------------------------------------------------------------------------------------
