@@ -46,6 +46,19 @@ def _event(name: str, data) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, cls=DjangoJSONEncoder, separators=(',', ':'))}\n\n".encode()
 
 
+def once(run_id, snapshot):
+    """The stream's answer under a WSGI server (no event loop to wait on): the run as it is now, then ``end``
+    (``reconnect`` while it runs: EventSource comes back after its retry delay). Plain iteration, no thread."""
+    state = snapshot(run_id)
+    yield b"retry: 3000\n\n"
+    if state is None:
+        yield _event("end", {"reason": "gone"})
+        return
+    yield _event("run", state)
+    over = state.get("status") not in ("queued", "running")
+    yield _event("end", {"reason": "finished", "status": state.get("status")} if over else {"reason": "reconnect"})
+
+
 async def stream(schema_name: str, run_id, snapshot, *, max_seconds: float | None = None):
     """SSE bytes: a ``run`` event with ``snapshot(run_id)`` (a dict, read in ``schema_name``) now and whenever it
     changes, then ``end`` once the run is over, or after ``max_seconds`` (the browser's EventSource reconnects

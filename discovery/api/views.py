@@ -247,10 +247,11 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         run = self.get_object()
         # Under a WSGI server a stream would hold a worker thread: there it sends the state once and ends, and
         # EventSource comes back after its retry delay (polling, in effect).
-        streamed = isinstance(request._request, ASGIRequest)
-        response = StreamingHttpResponse(progress.stream(db.schema_name, run.pk, _run_snapshot,
-                                                         max_seconds=None if streamed else 0),
-                                         content_type="text/event-stream")
+        if isinstance(request._request, ASGIRequest):
+            body = progress.stream(db.schema_name, run.pk, _run_snapshot)
+        else:
+            body = progress.once(run.pk, _run_snapshot)
+        response = StreamingHttpResponse(body, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["X-Accel-Buffering"] = "no"  # a proxy (nginx) must not hold the events back
         return response

@@ -2,6 +2,7 @@
 then the end; woken by the real Redis pub/sub. The browser test of the Runs page (tests/console) watches a real
 discovery through it, served by the ASGI server."""
 import asyncio
+import concurrent.futures
 import json
 import threading
 import time
@@ -87,6 +88,8 @@ def test_a_message_on_redis_wakes_the_stream_before_its_poll(monkeypatch, settin
             received.append(chunk)
         return parse(b"".join(received))
 
-    events = asyncio.run(asyncio.wait_for(watch(), 10))
+    # On a thread of its own: a browser test of the session may have an event loop running on this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        events = pool.submit(asyncio.run, asyncio.wait_for(watch(), 10)).result()
     assert [(n, d.get("status")) for n, d in events] == [("run", "running"), ("run", "succeeded"),
                                                          ("end", "succeeded")]
