@@ -15,6 +15,7 @@ API = {
     "service-events": {"GET": VIEWER},
     "service-search": {"GET": VIEWER},
     "service-search-slash": {"GET": VIEWER},
+    "service-search-index": {"GET": VIEWER},  # the palette's local index (search/palette.py)
     "team-list": {"GET": VIEWER},
     "team-detail": {"GET": VIEWER},
     "team-services": {"GET": VIEWER},

@@ -12,10 +12,11 @@ What it does:
    - first-load JS: every script the index page loads, gzipped here (level 9), summed; budget 250 KB;
    - time to interactive: navigationStart -> the header's "Search" button enabled and the page's h1 rendered,
      cold (new browser context, empty cache) and warm (median of 5 reloads);
-   - palette: keystroke (keydown, performance.now()) -> results rendered in the listbox (the search response
-     for the text typed so far has arrived and the listbox has stopped changing), over 200 keystrokes of
-     service names, one-typo names and topic words, typed one key at a time on a fresh page per query
-     (the figure includes the palette's own debounce);
+   - palette: keystroke (keydown, performance.now()) -> the listbox first shows results for the text typed so
+     far (from the palette's local index, else the server's answer), and -> the search endpoint's answer for
+     that text rendered (it has arrived and the listbox has stopped changing; includes the 25 ms debounce),
+     over 200 keystrokes of service names, one-typo names and topic words, typed one key at a time on a
+     fresh page per query, each after the page's idle prefetch of the index; also the index's size;
    - catalog: click on "Services" -> the first page of the table rendered (500 rows of 10,000, virtualized),
      and a cold load of /services, median of 5.
 Prints a table and, as its last line, one JSON object of the figures. Exits 1 if the JS budget is missed.
@@ -51,13 +52,15 @@ VIEWPORT = {"width": 1280, "height": 800}
 # palette's listbox, all in performance.now() of the page.
 PAGE_HOOKS = """
 (() => {
-  window.__bench = {kd: 0, lastMut: 0, resp: {}};
+  window.__bench = {kd: 0, lastMut: 0, resp: {}, shown: {}, index: 0, indexBytes: 0};
   document.addEventListener("keydown", () => { window.__bench.kd = performance.now(); }, true);
   const original = window.fetch;
   window.fetch = async (...args) => {
     const response = await original(...args);
     const url = args[0] instanceof Request ? args[0].url : String(args[0]);
-    if (url.includes("/services/search")) {
+    if (url.includes("/services/search/index")) {
+      response.clone().text().then((t) => { window.__bench.index = performance.now(); window.__bench.indexBytes = t.length; });
+    } else if (url.includes("/services/search")) {
       const q = new URL(url, location.href).searchParams.get("q");
       response.clone().text().then(() => { window.__bench.resp[q] = performance.now(); });
     }
@@ -66,6 +69,11 @@ PAGE_HOOKS = """
   new MutationObserver((records) => {
     if (records.some((r) => (r.target.closest ? r.target : r.target.parentElement)?.closest?.("[role=listbox]")))
       window.__bench.lastMut = performance.now();
+    // the first time the listbox shows options for a text (the palette sets data-query to what it shows)
+    const box = document.getElementById("palette-listbox");
+    const q = box && box.dataset.query;
+    if (q && box.querySelector("[role=option]") && window.__bench.shown[q] === undefined)
+      window.__bench.shown[q] = performance.now();
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
 })();
 """
@@ -196,13 +204,26 @@ def measure_warm_tti(page, base: str, repeats: int = 5) -> list[float]:
 
 
 def measure_palette(page, base: str, queries: list[str]) -> dict:
-    """Keystroke -> rendered results, one key at a time, each query on a fresh page (no client-side cache)."""
+    """Keystroke -> rendered results, one key at a time, each query on a fresh page (no client-side cache).
+
+    Two figures per key: ``first``, until the listbox first shows options for the text typed so far (from
+    the palette's local index, or the server's answer when the index has nothing or is not there), and
+    ``server``, until the search endpoint's answer for that text has arrived and the listbox stopped
+    changing. Each page waits for its idle prefetch of the palette index (revalidated: a 304 after the
+    first page) before the palette opens, as a person's first key comes after the page has settled.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    latencies, no_request = [], 0
+    first, server, no_request, local, index_ms, index_bytes = [], [], 0, 0, [], 0
     for text in queries:
         page.goto(f"{base}/")
-        page.wait_for_function(INTERACTIVE, polling="raf", timeout=60_000)
+        started = page.wait_for_function(INTERACTIVE, polling="raf", timeout=60_000).json_value()
+        try:
+            page.wait_for_function("() => window.__bench.index > 0", polling="raf", timeout=10_000)
+            loaded, index_bytes = page.evaluate("() => [window.__bench.index, window.__bench.indexBytes]")
+            index_ms.append(loaded - started)
+        except PlaywrightTimeout:
+            pass  # no index (too big a catalog, or it failed): the palette searches on the server only
         page.keyboard.press("Control+k")
         box = page.get_by_role("combobox", name="Search services, teams and repositories")
         box.wait_for()
@@ -222,11 +243,17 @@ def measure_palette(page, base: str, queries: list[str]) -> dict:
             except PlaywrightTimeout:
                 no_request += 1
                 continue
-            kd, resp, mut = page.evaluate("(q) => [window.__bench.kd, window.__bench.resp[q], window.__bench.lastMut]", q)
+            kd, resp, mut, shown = page.evaluate(
+                "(q) => [window.__bench.kd, window.__bench.resp[q], window.__bench.lastMut, window.__bench.shown[q]]", q)
             rendered = mut if mut > resp else resp
-            latencies.append(rendered - kd)
+            server.append(rendered - kd)
+            if shown is not None and shown < resp:
+                local += 1
+            first.append((min(shown, rendered) if shown is not None else rendered) - kd)
         page.keyboard.press("Escape")
-    return {**percentiles(latencies), "keystrokes": sum(len(t) for t in queries), "no_request": no_request}
+    return {**percentiles(first), "server": percentiles(server), "answered_locally": local,
+            "index_ready_after_tti_ms": percentiles(index_ms), "index_kb": round(index_bytes / 1024, 1),
+            "keystrokes": sum(len(t) for t in queries), "no_request": no_request}
 
 
 def measure_catalog(page, base: str, repeats: int = 5) -> dict:
@@ -317,7 +344,11 @@ def main() -> int:
         ("time to interactive, cold", f"{first['cold_tti_ms']} ms", "navigationStart -> Search enabled + h1"),
         ("time to interactive, warm", f"p50 {figures['tti_warm_ms']['p50']} ms", f"n={len(warm)}"),
         ("palette keystroke -> results", f"p50 {palette.get('p50')} / p95 {palette.get('p95')} ms",
-         f"n={palette['n']} of {palette['keystrokes']} keys"),
+         f"n={palette['n']} of {palette['keystrokes']} keys, {palette['answered_locally']} first from the local index"),
+        ("palette keystroke -> server answer", f"p50 {palette['server'].get('p50')} / p95 "
+         f"{palette['server'].get('p95')} ms", "the search endpoint's answer rendered (includes the 25 ms debounce)"),
+        ("palette index", f"{palette['index_kb']} KB", f"ready p50 {palette['index_ready_after_tti_ms'].get('p50')} ms "
+         "after interactive (idle prefetch, then 304s)"),
         ("catalog, click Services -> rows", f"p50 {catalog['click_to_rows_ms']['p50']} ms",
          f"{catalog['rows_per_page']} rows/page ({catalog['rows_in_dom']} in DOM), "
          f"{catalog['services_shown']} services shown"),

@@ -727,6 +727,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/services/search/index": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The palette's local index (search.palette): every searchable service, team and repository, compact,
+         *     versioned with an ETag so the browser revalidates it for the price of a 304. */
+        get: operations["services_search_index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/slack/install-link/": {
         parameters: {
             query?: never;
@@ -3876,6 +3894,35 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["SearchResponse"];
                 };
+            };
+        };
+    };
+    services_search_index: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description {truncated, fields: {services, teams, repositories}, services: [[...]], teams: [[...]], repositories: [[...]]}: one array per entry, in the order of its fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description Unchanged since the If-None-Match version. */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

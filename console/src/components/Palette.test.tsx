@@ -71,4 +71,31 @@ describe("Palette", () => {
     await userEvent.type(screen.getByRole("combobox"), "q");
     expect(await screen.findByText(/Search failed: search is down/)).toBeInTheDocument();
   });
+
+  it("answers from the local index while the server cannot, and the server's answer replaces it", async () => {
+    const index = {
+      truncated: false,
+      fields: { services: ["id", "name", "team_name", "lifecycle", "repo", "aliases"], teams: ["id", "name", "display_name", "services_count", "members_count"], repositories: ["name", "team_name", "services"] },
+      services: [["s7", "ledger-writer", "Payments", "production", "acme/ledger", []]], teams: [], repositories: [],
+    };
+    let serverUp = false;
+    mockApi((url) => url.pathname === "/api/v1/services/search/index" ? { body: index }
+      : url.pathname === "/api/v1/services/search" && serverUp ? { body: answer(url.searchParams.get("q") ?? "") }
+      : { status: 503, body: { detail: "search is down" } });
+    renderApp(<Palette onClose={() => {}} />);
+    await waitFor(() => expect(globalThis.fetch).toHaveBeenCalled()); // the index is on its way
+    await new Promise((r) => setTimeout(r, 20));
+    await userEvent.type(screen.getByRole("combobox"), "ledgr");
+    const [option] = await screen.findAllByRole("option");
+    expect(option.textContent).toContain("ledger-writer");
+    expect(option.querySelector("mark")?.textContent).toBe("ledge"); // one typo, highlighted locally
+    expect(screen.getByRole("listbox")).toHaveAttribute("data-source", "local");
+    expect(screen.getByRole("listbox")).toHaveAttribute("data-query", "ledgr");
+    expect(screen.queryByText(/Search failed/)).not.toBeInTheDocument(); // local results, no alarm
+    serverUp = true;
+    await userEvent.type(screen.getByRole("combobox"), "x");
+    await waitFor(() => expect(screen.getAllByRole("option")[0].textContent).toContain("account-api"));
+    expect(screen.getByRole("listbox")).toHaveAttribute("data-source", "server");
+    expect(screen.getByRole("listbox")).toHaveAttribute("data-query", "ledgrx");
+  });
 });

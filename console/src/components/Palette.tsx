@@ -2,6 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { useNavigate } from "react-router-dom";
 import { api, must, type SearchResponse } from "../api/client";
+import { searchLocally, usePaletteIndex } from "../lib/paletteIndex";
 import { recentItems, remember, type RecentItem } from "../lib/recent";
 import { useDebounced } from "../lib/useDebounced";
 import { Highlight } from "./Highlight";
@@ -63,14 +64,23 @@ export function Palette({ onClose }: { onClose: () => void }) {
     placeholderData: keepPreviousData,
     staleTime: 30_000,
   });
+  // The local index answers the key at once; the server's answer for the same text replaces it when it
+  // arrives (typos, descriptions, ranking). Without an index, the last server answer stays until the next.
+  const index = usePaletteIndex();
+  const typed = text.trim();
+  const serverCurrent = Boolean(search.data) && !search.isPlaceholderData && q === typed;
+  const local = useMemo(() => (index && typed && !serverCurrent ? searchLocally(index, typed) : undefined),
+    [index, typed, serverCurrent]);
+  const shown = serverCurrent ? search.data : local ?? search.data;
+  const shownFor = serverCurrent || local ? typed : search.data ? q : "";
   const options: Option[] = useMemo(() => {
-    if (!text.trim()) {
+    if (!typed) {
       return recentItems().map((item) => ({
         key: `recent:${item.type}:${item.id}`, group: "Recent", item, label: <>{item.name}</>, detail: item.type,
       }));
     }
-    return searchOptions(search.data);
-  }, [text, search.data]);
+    return searchOptions(shown);
+  }, [typed, shown]);
   const current = Math.min(active, Math.max(options.length - 1, 0));
 
   function open(option: Option | undefined) {
@@ -95,11 +105,13 @@ export function Palette({ onClose }: { onClose: () => void }) {
 
   const groups = [...new Set(options.map((o) => o.group))];
   const optionId = (o: Option) => `palette-${o.key.replace(/[^A-Za-z0-9_-]/g, "_")}`;
-  const status = !text.trim()
+  // an empty local answer is not "no results" yet: the server may still find it (typos, descriptions)
+  const status = !typed
     ? options.length ? "" : "Type to search services, teams and repositories."
+    : options.length > 0 ? ""
     : search.isError ? `Search failed: ${search.error.message}`
-    : search.isPending || (search.isFetching && !search.data) ? "Searching…"
-    : options.length === 0 ? `No results for “${text.trim()}”.` : "";
+    : !serverCurrent ? "Searching…"
+    : `No results for “${typed}”.`;
 
   return (
     <Dialog title="Search" labelId="palette-title" onClose={onClose} wide top>
@@ -121,7 +133,8 @@ export function Palette({ onClose }: { onClose: () => void }) {
           spellCheck={false}
         />
       </div>
-      <div id="palette-listbox" role="listbox" aria-label="Results" className="max-h-[60vh] overflow-y-auto p-2">
+      <div id="palette-listbox" role="listbox" aria-label="Results" data-query={shownFor}
+        data-source={serverCurrent ? "server" : local ? "local" : "previous"} className="max-h-[60vh] overflow-y-auto p-2">
         {groups.map((group) => (
           <div role="group" aria-labelledby={`palette-group-${group}`} key={group} className="mb-1">
             <div id={`palette-group-${group}`} role="presentation" className="px-2 pb-1 pt-2 text-xs font-semibold uppercase tracking-wide text-slate-600">{group}</div>

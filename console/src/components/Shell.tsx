@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from "react";
 import { Link, NavLink, useLocation } from "react-router-dom";
+import { usePrefetchPaletteIndex } from "../lib/paletteIndex";
 import { useMe } from "../lib/session";
 import { Palette } from "./Palette";
 
@@ -14,6 +15,7 @@ export function Shell({ children }: { children: ReactNode }) {
   const me = useMe();
   const [palette, setPalette] = useState(false);
   const location = useLocation();
+  usePrefetchPaletteIndex(Boolean(me));
   const mac = typeof navigator !== "undefined" && /Mac|iPhone|iPad/.test(navigator.platform);
 
   useEffect(() => {
