@@ -10,8 +10,10 @@ from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.rules import COMPUTE_KINDS, DATA_KINDS, EXISTENCE
 from catalog.reconcile.tags import service_tag
 from catalog.reconcile.types import FactView
+from catalog.reconcile.units import Unit
 from discovery.facts import (
-    CLOUDWATCH_ALARM, ECR_REPOSITORY, RDS_CLUSTER, RDS_INSTANCE, SQS_QUEUE, TRIGGERS, USES_IMAGE, WATCHES,
+    CFN_STACK, CLOUDWATCH_ALARM, ECR_REPOSITORY, GH_DEPLOY_TARGET, RDS_CLUSTER, RDS_INSTANCE, SQS_QUEUE, TRIGGERS,
+    USES_IMAGE, WATCHES,
 )
 from catalog.naming import TeamDirectory, tag_votes
 
@@ -74,8 +76,20 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
                 return groups[gi], "name_prefix"
         return None
 
+    deployed = deployed_stacks(ix)
     for stack in data_stacks:
         hit = next((by_key[k][0] for k in sorted(naming.name_keys(stack.name)) if len(by_key.get(k, ())) == 1), None)
+        if hit is None and deployed(stack):
+            # Named like no service, but a repository deploys it: shared data (a platform team's database and
+            # queues) is a service of its own, not debris
+            hit = data_service(stack)
+            groups.append(hit)
+            for key in hit.keys:
+                by_key[key].append(hit)
+            for _, name in hit.names:
+                ws = tuple(naming.singular(w) for w in name.split("-") if w)
+                for i in range(1, len(ws) + 1):
+                    by_prefix[ws[:i]].add(len(groups) - 1)
         if hit is None:
             excluded.append({"external_id": stack.external_id, "kind": stack.kind, "name": stack.name,
                              "reason": "stack_without_compute"})
@@ -125,3 +139,33 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
             if fact.external_id not in owner:
                 excluded.append({"external_id": fact.external_id, "kind": kind, "name": fact.name,
                                  "reason": "unattached"})
+
+
+def deployed_stacks(ix: ResourceIndex):
+    """A test: is a stack named by a repository's deploy target (a stack or CDK deploy, in its account and
+    region when the target says)?"""
+    places: dict[str, list[tuple[str | None, str | None]]] = defaultdict(list)
+    for target in ix.by_kind.get(GH_DEPLOY_TARGET, ()):
+        attrs = target.attributes or {}
+        if attrs.get("target_kind") in (CFN_STACK, "cdk_stack"):
+            places[target.name.lower()].append((attrs.get("account"), attrs.get("region")))
+
+    def deployed(stack: FactView) -> bool:
+        return any((not acct or acct == stack.account) and (not region or region == stack.region)
+                   for acct, region in places.get(stack.name.lower(), ()))
+    return deployed
+
+
+def data_service(stack: FactView) -> Group:
+    """A service made of one deployed stack that runs nothing (its resources join by ``attach``)."""
+    unit = Unit("stack", stack)
+    keys = naming.name_keys(stack.name, kind=CFN_STACK)
+    canon = naming.canonical(stack.name, kind=CFN_STACK)
+    unit.keys |= keys
+    if canon:
+        unit.names.append((2, canon))
+    unit.aliases.append(stack.name)
+    unit.evidence.append({"rule": "deployed_data_stack", "facts": [stack.external_id], "confidence": EXISTENCE["stack"],
+                          "detail": f"stack {stack.name} runs nothing, and a repository deploys it"})
+    return Group([unit], keys=set(keys), names=list(unit.names), aliases=list(unit.aliases),
+                 evidence=list(unit.evidence))
