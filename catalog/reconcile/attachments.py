@@ -78,10 +78,11 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
 
     deployed = deployed_stacks(ix)
     for stack in data_stacks:
-        hit = next((by_key[k][0] for k in sorted(naming.name_keys(stack.name)) if len(by_key.get(k, ())) == 1), None)
-        if hit is None and deployed(stack):
+        keys = naming.name_keys(stack.name)
+        hit = next((by_key[k][0] for k in sorted(keys) if len(by_key.get(k, ())) == 1), None)
+        if hit is None and deployed(stack) and not any(by_key.get(k) for k in keys):
             # Named like no service, but a repository deploys it: shared data (a platform team's database and
-            # queues) is a service of its own, not debris
+            # queues) is a service of its own, not debris. A name two services share stays unattached.
             hit = data_service(stack)
             groups.append(hit)
             for key in hit.keys:

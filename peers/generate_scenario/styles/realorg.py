@@ -99,11 +99,16 @@ def realorg_style(c: Company, n: int) -> str:
     acct = east.acct
 
     def with_alumni(repo: str, team: str | None, share: float) -> None:
-        """The oldest commits are by people who have since left (they never outweigh the team's)."""
+        """The oldest commits are by people who have since left, and a group lead pushed a fix or two
+        (neither ever outweighs the team's own commits)."""
         commits = c.repos[repo]["commits"]
         before = [x["author"] for x in commits]
         for x in commits[int(len(commits) * (1 - share)):]:
             x["author"] = rng.choice(alumni)
+        parent = c.teams[team]["parent"] if team else None
+        leads = c.teams[parent]["members"] if parent else []
+        if leads and rng.random() < 0.4:
+            rng.choice(commits)["author"] = rng.choice(leads)
         if team and c.top_committer_team(commits) != team:
             for x, author in zip(commits, before):
                 x["author"] = author
@@ -135,10 +140,14 @@ def realorg_style(c: Company, n: int) -> str:
         name = c.unique(lambda: f"{rng.choice(nouns[team])}-{rng.choice(SUFFIXES)}")
         repo, aliases = repo_name(name)
         regions = [east, west][:regions_count] if regions_count > 1 else [rng.choice([east, east, west])]
+        # some code-named repositories only build an image named after themselves; the platform's
+        # pipeline rolls it out, so the image is the one thing that ties the repository to the service
+        image_only = bool(aliases) and len(regions) == 1 and rng.random() < 0.35
+        image_repo = repo if image_only else name
         res = []
         for reg in regions:
-            reg.ecr.append(name)
-            image = f"{ecr_uri(acct, reg.name, name)}:{rng.randint(100, 999)}"
+            reg.ecr.append(image_repo)
+            image = f"{ecr_uri(acct, reg.name, image_repo)}:{rng.randint(100, 999)}"
             svc = reg.ecs(CLUSTER, name, image, desired=rng.randint(2, 6))
             refs = [svc]
             if rng.random() < 0.3:
@@ -155,7 +164,14 @@ def realorg_style(c: Company, n: int) -> str:
         files = {"README.md": readme(title, what, badges=rng.random() < 0.5, repo=c.full(repo)),
                  ".github/workflows/ci.yml": ci_workflow(lang),
                  "config/production.env": f"DATABASE_HOST=core-pg.{acct}.internal\nEVENTS_QUEUE=domain-events\n"}
-        if len(regions) > 1:
+        if image_only:
+            uri = f"{ecr_uri(acct, regions[0].name, repo)}:{SHA}"
+            files[".github/workflows/image.yml"] = deploy_workflow({"image": job([
+                checkout(), aws_creds(acct, regions[0].name, "ecr-push"), ecr_login(),
+                run(f"docker build -t {uri} . && docker push {uri}")])}, name="image")
+            files["README.md"] += (f"\n## Running\n\nRuns as `{name}` on the shared `{CLUSTER}` cluster; the platform "
+                                   "pipeline deploys every image pushed from main.\n")
+        elif len(regions) > 1:
             files[".github/workflows/deploy.yml"] = wf_two_regions(acct, [r.name for r in regions], name,
                                                                    f"{name}-prod", name, matrix=rng.random() < 0.6)
         elif rng.random() < 0.5:
