@@ -53,6 +53,11 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
             team_of[gi] = max(sorted(votes), key=votes.get) if votes else None
         return team_of[gi]
 
+    def tagged_for(fact: FactView) -> Group | None:
+        """The one service a resource's own service tag names, if any."""
+        keys, _ = service_tag(fact.tags)
+        return next((by_key[k][0] for k in sorted(keys) if len(by_key.get(k, ())) == 1), None)
+
     def by_name(fact: FactView) -> tuple[Group, str] | None:
         keys, _ = service_tag(fact.tags)
         for key in sorted(keys):
@@ -103,6 +108,9 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
     for q in ix.by_kind.get(SQS_QUEUE, ()):
         fns = [f for f in ix.targets(q.external_id, TRIGGERS) if f.external_id in owner]
         gs = list(dict.fromkeys(owner[f.external_id] for f in fns))
+        named = tagged_for(q)
+        if named is not None and gs != [named]:
+            continue  # a shared queue tagged for the service that runs it: consumers only use it (by_name below)
         if len(gs) == 1:
             take(gs[0], q, "event_source", 0.85, f"queue {q.name} triggers {fns[0].name}", [fns[0].external_id])
     for repo in ix.by_kind.get(ECR_REPOSITORY, ()):

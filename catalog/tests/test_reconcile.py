@@ -221,6 +221,17 @@ def test_a_data_stack_a_repository_deploys_is_a_service_of_its_own():
     assert kinds(services["checkout-api"]) == [("ecs_service", "checkout-api")]
 
 
+def test_a_shared_queue_tagged_for_its_service_stays_there_when_another_service_consumes_it():
+    sc = company(prod={"stacks": [{"name": "platform-core-prod", "resources": ["ecs:shared/platform-core"]},
+                                  {"name": "email-hooks-prod", "resources": ["lambda:email-hooks-consumer"]}],
+                       "ecs_clusters": [{"name": "shared", "services": [{"name": "platform-core"}]}],
+                       "lambdas": [{"name": "email-hooks-consumer", "sqs_trigger": "order-events"}],
+                       "sqs_queues": [{"name": "order-events", "tags": {"service": "platform-core"}}]})
+    services = by_name(run(sc))
+    assert ("sqs_queue", "order-events") in kinds(services["platform-core"])
+    assert ("sqs_queue", "order-events") not in kinds(services["email-hooks"])
+
+
 def test_a_stage_left_without_the_repository_another_stage_took_is_merged_into_it():
     sc = company(prod={"stacks": [{"name": "EnrlSync-prod", "tags": {"github_repo": "acme/enrollment_sync"},
                                    "resources": ["lambda:enrl-sync-reader"]}], "lambdas": [{"name": "enrl-sync-reader"}]},

@@ -188,7 +188,13 @@ def realorg_style(c: Company, n: int) -> str:
         name = c.unique(lambda: f"{rng.choice(nouns[team])}-{rng.choice(['hooks', 'events', 'lookup', 'jobs'])}")
         repo, aliases = repo_name(name)
         runtime = rng.choice(["python3.12", "nodejs20.x"])
-        fns = [east.function(f"{name}-{fn}", runtime, f"app.{fn}") for fn in rng.sample(["handler", "consumer", "scheduler"], 2)]
+        picked = rng.sample(["handler", "consumer", "scheduler"], 2)
+        # the first consumer of the platform's order events reads them straight from the shared queue
+        shared = "order-events" if "consumer" in picked and not consumers else None
+        if shared:
+            consumers.append(name)
+        fns = [east.function(f"{name}-{fn}", runtime, f"app.{fn}", trigger=shared if fn == "consumer" else None)
+               for fn in picked]
         refs = list(fns)
         if rng.random() < 0.5:
             refs.append(east.api(f"{name}-api", rng.choice(["REST", "HTTP"]), [fns[0].ref[7:]]))
@@ -224,9 +230,11 @@ def realorg_style(c: Company, n: int) -> str:
         db, events = east.db("core-pg", "postgres"), east.queue("domain-events")
         dlq = east.queue("domain-events-dlq")
         res = [r.truth for r in (db, events, dlq)] + [east.stack("platform-core-prod", {"team": "platform"}, [db, events, dlq])]
-        # a queue made by hand years ago, tagged for the platform service
-        bus = west.queue("platform-core-events-eu", tags={"service": "platform-core", "team": "platform"})
-        res.append(bus.truth)
+        # queues made with Terraform, outside the stack, tagged for the platform service; product services
+        # consume them (an event source mapping), which does not make them theirs
+        for reg, queue in ((east, "order-events"), (west, "platform-core-events-eu")):
+            res.append(reg.queue(queue, tags={"service": "platform-core", "team": "platform",
+                                              "managed-by": "terraform"}).truth)
         what = f"{camel(repo)}: shared infrastructure (ECS cluster {CLUSTER}, core-pg, domain events)."
         files = {"README.md": readme(camel(repo), what, badges=False, repo=c.full(repo)),
                  "infra/platform.yml": "Resources:\n  CoreDb: {Type: AWS::RDS::DBInstance}\n  Events: {Type: AWS::SQS::Queue}\n",
@@ -263,6 +271,7 @@ def realorg_style(c: Company, n: int) -> str:
         fn = east.function(name, "python3.9", "lambda_function.lambda_handler")
         c.service(name, None, None, [fn.truth])
 
+    consumers: list[str] = []
     platform_core()
     abandoned()
     orphan_function()
