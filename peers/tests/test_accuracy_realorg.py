@@ -1,6 +1,7 @@
 """The realorg style's bar: code-named repositories, shared platform data, people who left, nested teams,
 unowned services and two-region deploys must still come out right (scenarios/README.md, realorg)."""
 import json
+from collections import Counter
 
 import pytest
 
@@ -29,8 +30,10 @@ def test_realorg_truth_holds_what_the_style_models():
     org = doc["github"]["orgs"][0]
     members = {m["login"] for m in org["members"]}
     in_teams = {login for t in org["teams"] for login in t["members"]}
-    code_named = [s for s in services if s["repo"] and s["repo"].split("/")[1] != s["name"]]
+    per_repo = Counter(s["repo"] for s in services if s["repo"])
+    code_named = [s for s in services if s["repo"] and per_repo[s["repo"]] == 1 and s["repo"].split("/")[1] != s["name"]]
     assert code_named and all(s["repo"].split("/")[1] in s["aliases"] for s in code_named)
+    assert max(per_repo.values()) == 2  # an API and its worker from one code-named repository
     assert [s["owner"] for s in services if s["name"] == "platform-core"] == ["platform"]
     assert sum(s["owner"] is None for s in services) >= 2   # nobody owns them, and the truth says so
     two_regions = [s for s in services if {r.split("/")[1] for r in s["resources"]} >= {"us-east-1", "eu-west-1"}]

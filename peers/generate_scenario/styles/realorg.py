@@ -184,6 +184,37 @@ def realorg_style(c: Company, n: int) -> str:
         ownership(repo, team, name)
         c.service(name, team, repo, res, aliases=aliases)
 
+    def api_and_worker(team: str) -> None:
+        """One code-named repository, two services: an API and the worker behind it, one folder each."""
+        noun = next((w for w in rng.sample(nouns[team], len(nouns[team]))
+                     if f"{w}-api" not in c.used_names and f"{w}-worker" not in c.used_names), None)
+        if noun is None:  # every noun of the team is taken: two services of their own instead
+            ecs_service(team)
+            ecs_service(team)
+            return
+        repo = code_name()
+        names = [f"{noun}-api", f"{noun}-worker"]
+        c.used_names.update(names)
+        steps = [checkout(), aws_creds(acct, "us-east-1"), ecr_login()]
+        files = {"README.md": readme(camel(repo), f"{camel(repo)}: the {noun} API and its worker.", badges=True,
+                                     repo=c.full(repo)), ".github/workflows/ci.yml": ci_workflow("Go")}
+        for name in names:
+            east.ecr.append(name)
+            svc = east.ecs(CLUSTER, name, f"{ecr_uri(acct, 'us-east-1', name)}:{rng.randint(100, 999)}")
+            refs = [svc] + ([east.queue(f"{name}-jobs")] if name.endswith("worker") and rng.random() < 0.5 else [])
+            res = [r.truth for r in refs] + [east.stack(f"{name}-prod", {}, refs)]
+            files[f"services/{name}/main.go"] = f"package main\n\n// {name}\nfunc main() {{}}\n"
+            files[f"services/{name}/Dockerfile"] = "FROM gcr.io/distroless/static\nCOPY bin/app /app\n"
+            uri = f"{ecr_uri(acct, 'us-east-1', name)}:{SHA}"
+            steps += [run(f"docker build -t {uri} services/{name} && docker push {uri}"),
+                      run(f"aws ecs update-service --cluster {CLUSTER} --service {name} --force-new-deployment")]
+            c.service(name, team, repo, res)
+        files[".github/workflows/deploy.yml"] = deploy_workflow({"deploy": job(steps, environment="production")})
+        c.repo(repo, team, description=f"{noun.title()} API and worker", language="Go", files=files)
+        c.repos[repo]["files"]["CODEOWNERS"] = codeowners_file([("*", c.owners(team, "team"))])
+        c.grant(team, repo, "admin")
+        with_alumni(repo, team, 0.2)
+
     def lambda_app(team: str) -> None:
         name = c.unique(lambda: f"{rng.choice(nouns[team])}-{rng.choice(['hooks', 'events', 'lookup', 'jobs'])}")
         repo, aliases = repo_name(name)
@@ -275,11 +306,14 @@ def realorg_style(c: Company, n: int) -> str:
     platform_core()
     abandoned()
     orphan_function()
-    plan = split(n - 3, [("ecs", 0.3), ("ecs2", 0.15), ("lambda", 0.2), ("web", 0.13), ("lib", 0.12),
-                         ("platform", 0.1)], rng)
+    pairs = max(1, n // 20)  # each is two services
+    plan = split(n - 3 - 2 * pairs, [("ecs", 0.3), ("ecs2", 0.15), ("lambda", 0.2), ("web", 0.13), ("lib", 0.12),
+                                     ("platform", 0.1)], rng) + ["pair"] * pairs
     for i, kind in enumerate(plan):
         team = products[i % len(products)] if rng.random() < 0.7 else rng.choice(products)
-        if kind == "platform":
+        if kind == "pair":
+            api_and_worker(team)
+        elif kind == "platform":
             ecs_service("platform")
         elif kind in ("web", "lib"):
             web_or_library(team, kind)
