@@ -121,13 +121,17 @@ def realorg_style(c: Company, n: int) -> str:
         if has_co:
             owners = c.owners(team, rng.choice(["team", "team", "users"])) + leavers
             c.repos[repo]["files"][rng.choice(["CODEOWNERS", ".github/CODEOWNERS"])] = codeowners_file(
-                [("*", owners)], comment=rng.choice([None, "Owners of this repository"]))
+                [("*", owners), *platform_paths()], comment=rng.choice([None, "Owners of this repository"]))
         c.own(repo, team, p_codeowners=0.0, p_perm=0.7, p_catalog=0.25, force=0 if has_co else 1,
               catalog_name=entity, catalog_type=catalog_type)
         parent = c.teams[team]["parent"]
         if parent and parent != "engineering" and rng.random() < 0.5:
             c.grant(parent, repo, rng.choice(["pull", "triage"]))
         with_alumni(repo, team, rng.choice([0.0, 0.2, 0.3]))
+
+    def platform_paths() -> list[tuple[str, list[str]]]:
+        """The platform team reviews CI and deploy changes everywhere (folder rules after the catch-all)."""
+        return [("/.github/workflows/", [f"@{c.full('platform')}"])] if rng.random() < 0.4 else []
 
     def repo_name(name: str) -> tuple[str, list[str]]:
         """The repository of a service: its own name, or a code name (then an alias of the service)."""
@@ -287,7 +291,8 @@ def realorg_style(c: Company, n: int) -> str:
         res = [svc.truth, reg.stack(f"{name}-prod", {}, [svc])]
         what = f"{camel(repo)}: {name.replace('-', ' ')}."
         files = {"README.md": readme(camel(repo), what, badges=False, repo=c.full(repo)),
-                 "CODEOWNERS": codeowners_file([("*", [f"@{a}" for a in rng.sample(alumni, 2)] + [f"@{rng.choice(gone)}"])]),
+                 "CODEOWNERS": codeowners_file([("*", [f"@{a}" for a in rng.sample(alumni, 2)] + [f"@{rng.choice(gone)}"]),
+                                                ("/.github/workflows/", [f"@{c.full('platform')}"])]),
                  ".github/workflows/deploy.yml": wf_ecs_cli([("deploy-prod", acct, reg.name, f"{CLUSTER}/{name}")],
                                                             name, (acct, reg.name))}
         c.repo(repo, None, description=what, language="Java", files=files, newest=NOW - timedelta(days=rng.randint(200, 500)))
