@@ -2,8 +2,8 @@
 (``.github/actions/**/action.yml``): the walk over jobs, matrix combinations and steps.
 
 Files are read as YAML node trees so every target keeps its line. A job runs once per matrix
-combination its text uses and per combination of the candidate values of the inputs it reads
-(``combinations``: defaults, dispatch choices, what the repository's callers pass); each step's
+combination its text uses and per run of the inputs it reads (``combinations.input_runs``: once per
+call the repository's callers make, else per combination of its defaults and dispatch choices); each step's
 ``uses:`` goes to ``actions`` and its ``run:`` to ``scripts``. Malformed YAML gives an
 ``invalid_yaml`` warning, then the line-based pass of ``fallback``.
 """
