@@ -10,8 +10,10 @@ from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.rules import COMPUTE_KINDS, DATA_KINDS, EXISTENCE
 from catalog.reconcile.tags import service_tag
 from catalog.reconcile.types import FactView
+from catalog.reconcile.units import Unit
 from discovery.facts import (
-    CLOUDWATCH_ALARM, ECR_REPOSITORY, RDS_CLUSTER, RDS_INSTANCE, SQS_QUEUE, TRIGGERS, USES_IMAGE, WATCHES,
+    CFN_STACK, CLOUDWATCH_ALARM, ECR_REPOSITORY, GH_DEPLOY_TARGET, RDS_CLUSTER, RDS_INSTANCE, SQS_QUEUE, TRIGGERS,
+    USES_IMAGE, WATCHES,
 )
 from catalog.naming import TeamDirectory, tag_votes
 
@@ -51,6 +53,11 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
             team_of[gi] = max(sorted(votes), key=votes.get) if votes else None
         return team_of[gi]
 
+    def tagged_for(fact: FactView) -> Group | None:
+        """The one service a resource's own service tag names, if any."""
+        keys, _ = service_tag(fact.tags)
+        return next((by_key[k][0] for k in sorted(keys) if len(by_key.get(k, ())) == 1), None)
+
     def by_name(fact: FactView) -> tuple[Group, str] | None:
         keys, _ = service_tag(fact.tags)
         for key in sorted(keys):
@@ -74,8 +81,21 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
                 return groups[gi], "name_prefix"
         return None
 
+    deployed = deployed_stacks(ix)
     for stack in data_stacks:
-        hit = next((by_key[k][0] for k in sorted(naming.name_keys(stack.name)) if len(by_key.get(k, ())) == 1), None)
+        keys = naming.name_keys(stack.name)
+        hit = next((by_key[k][0] for k in sorted(keys) if len(by_key.get(k, ())) == 1), None)
+        if hit is None and deployed(stack) and not any(by_key.get(k) for k in keys):
+            # Named like no service, but a repository deploys it: shared data (a platform team's database and
+            # queues) is a service of its own, not debris. A name two services share stays unattached.
+            hit = data_service(stack)
+            groups.append(hit)
+            for key in hit.keys:
+                by_key[key].append(hit)
+            for _, name in hit.names:
+                ws = tuple(naming.singular(w) for w in name.split("-") if w)
+                for i in range(1, len(ws) + 1):
+                    by_prefix[ws[:i]].add(len(groups) - 1)
         if hit is None:
             excluded.append({"external_id": stack.external_id, "kind": stack.kind, "name": stack.name,
                              "reason": "stack_without_compute"})
@@ -88,6 +108,9 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
     for q in ix.by_kind.get(SQS_QUEUE, ()):
         fns = [f for f in ix.targets(q.external_id, TRIGGERS) if f.external_id in owner]
         gs = list(dict.fromkeys(owner[f.external_id] for f in fns))
+        named = tagged_for(q)
+        if named is not None and gs != [named]:
+            continue  # a shared queue tagged for the service that runs it: consumers only use it (by_name below)
         if len(gs) == 1:
             take(gs[0], q, "event_source", 0.85, f"queue {q.name} triggers {fns[0].name}", [fns[0].external_id])
     for repo in ix.by_kind.get(ECR_REPOSITORY, ()):
@@ -125,3 +148,33 @@ def attach(groups: list[Group], data_stacks: list[FactView], ix: ResourceIndex, 
             if fact.external_id not in owner:
                 excluded.append({"external_id": fact.external_id, "kind": kind, "name": fact.name,
                                  "reason": "unattached"})
+
+
+def deployed_stacks(ix: ResourceIndex):
+    """A test: is a stack named by a repository's deploy target (a stack or CDK deploy, in its account and
+    region when the target says)?"""
+    places: dict[str, list[tuple[str | None, str | None]]] = defaultdict(list)
+    for target in ix.by_kind.get(GH_DEPLOY_TARGET, ()):
+        attrs = target.attributes or {}
+        if attrs.get("target_kind") in (CFN_STACK, "cdk_stack"):
+            places[target.name.lower()].append((attrs.get("account"), attrs.get("region")))
+
+    def deployed(stack: FactView) -> bool:
+        return any((not acct or acct == stack.account) and (not region or region == stack.region)
+                   for acct, region in places.get(stack.name.lower(), ()))
+    return deployed
+
+
+def data_service(stack: FactView) -> Group:
+    """A service made of one deployed stack that runs nothing (its resources join by ``attach``)."""
+    unit = Unit("stack", stack)
+    keys = naming.name_keys(stack.name, kind=CFN_STACK)
+    canon = naming.canonical(stack.name, kind=CFN_STACK)
+    unit.keys |= keys
+    if canon:
+        unit.names.append((2, canon))
+    unit.aliases.append(stack.name)
+    unit.evidence.append({"rule": "deployed_data_stack", "facts": [stack.external_id], "confidence": EXISTENCE["stack"],
+                          "detail": f"stack {stack.name} runs nothing, and a repository deploys it"})
+    return Group([unit], keys=set(keys), names=list(unit.names), aliases=list(unit.aliases),
+                 evidence=list(unit.evidence))

@@ -199,6 +199,39 @@ def test_a_stack_holding_only_data_joins_the_service_of_its_name_and_never_stand
                                                                  "dead-letters": "unattached"}
 
 
+def test_a_data_stack_a_repository_deploys_is_a_service_of_its_own():
+    """The platform team's shared database and queue, deployed from its code-named repository, are its
+    service: not debris, and never resources of a product service in the same cluster."""
+    deploy = ("on: {push: {branches: [main]}}\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+              "      - run: aws cloudformation deploy --stack-name platform-core-prod --template-file t.yml\n")
+    sc = company(prod={"stacks": [{"name": "platform-core-prod", "tags": {"team": "platform"},
+                                   "resources": ["rds:core-pg", "sqs:domain-events"]}],
+                       "ecs_clusters": [{"name": "shared-prod", "services": [{"name": "checkout-api"}]}],
+                       "rds_instances": [{"id": "core-pg"}], "sqs_queues": [{"name": "domain-events"}]},
+                 repos=[repo("bedrock", files={".github/workflows/deploy.yml": deploy, "CODEOWNERS": "* @acme/platform\n"}),
+                        repo("checkout-api")],
+                 teams=[{"slug": "platform", "members": []}])
+    result = run(sc)
+    services = by_name(result)
+    assert set(services) == {"platform-core", "checkout-api"}
+    core = services["platform-core"]
+    assert core.repo == "acme/bedrock" and infer_drafts(result)[core.key]["owner"] == "platform"
+    assert kinds(core) == [("cloudformation_stack", "platform-core-prod"), ("rds_instance", "core-pg"),
+                           ("sqs_queue", "domain-events")]
+    assert kinds(services["checkout-api"]) == [("ecs_service", "checkout-api")]
+
+
+def test_a_shared_queue_tagged_for_its_service_stays_there_when_another_service_consumes_it():
+    sc = company(prod={"stacks": [{"name": "platform-core-prod", "resources": ["ecs:shared/platform-core"]},
+                                  {"name": "email-hooks-prod", "resources": ["lambda:email-hooks-consumer"]}],
+                       "ecs_clusters": [{"name": "shared", "services": [{"name": "platform-core"}]}],
+                       "lambdas": [{"name": "email-hooks-consumer", "sqs_trigger": "order-events"}],
+                       "sqs_queues": [{"name": "order-events", "tags": {"service": "platform-core"}}]})
+    services = by_name(run(sc))
+    assert ("sqs_queue", "order-events") in kinds(services["platform-core"])
+    assert ("sqs_queue", "order-events") not in kinds(services["email-hooks"])
+
+
 def test_a_stage_left_without_the_repository_another_stage_took_is_merged_into_it():
     sc = company(prod={"stacks": [{"name": "EnrlSync-prod", "tags": {"github_repo": "acme/enrollment_sync"},
                                    "resources": ["lambda:enrl-sync-reader"]}], "lambdas": [{"name": "enrl-sync-reader"}]},

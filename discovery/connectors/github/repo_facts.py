@@ -190,12 +190,18 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.B
     for problem in problems:
         _warning(batch, problem["reason_code"], f"{full_name}:{problem['path']}",
                  f"line {problem['line']}: {problem['message']}")
+    places: set[tuple] = set()
     seen = set()
     for target in targets:
-        # the id names kind and name only, so the first target of a kind and name stands for the rest
-        external_id = facts.github_id(facts.GH_DEPLOY_TARGET, org, name, target["target_kind"], target["name"])
-        if external_id in seen:
+        # One fact per place (kind, name, account, region): a service deployed under one name to several
+        # regions or accounts keeps every place; targets that differ only in cluster or stage are one place.
+        place = (target["target_kind"], target["name"], target.get("account"), target.get("region"))
+        if place in places:
             continue
+        places.add(place)
+        external_id = deploy_target_id(org, name, target)
+        if external_id in seen:
+            external_id = deploy_target_id(org, name, target, with_place=True)
         seen.add(external_id)
         declare(facts.FactRecord(kind=facts.GH_DEPLOY_TARGET, external_id=external_id, name=target["name"], account=org,
                              operation=REPO_OPERATION, attributes={"repo": full_name, **target}))
@@ -225,6 +231,17 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.B
             "files_truncated": sorted(set(truncated)),
         }))
     return batch
+
+
+def deploy_target_id(org: str, repo: str, target: dict, *, with_place: bool = False) -> str:
+    """A deploy target's external id. The first place of a kind and name keeps the id without a place (the
+    id every such fact had before places were told apart), so re-reading a repository updates its stored
+    facts instead of replacing them; each further place adds ``@{account}:{region}`` to the name. No ``/``
+    is added: one place's id must not sit under another's (``discovery.store.touch`` matches path prefixes)."""
+    target_name = target["name"]
+    if with_place:
+        target_name += f"@{target.get('account') or '-'}:{target.get('region') or '-'}"
+    return facts.github_id(facts.GH_DEPLOY_TARGET, org, repo, target["target_kind"], target_name)
 
 
 def _login(value: Any) -> str | None:

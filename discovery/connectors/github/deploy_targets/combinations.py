@@ -7,7 +7,10 @@ repository's own callers pass: jobs calling a reusable workflow (``uses: ./.gith
 with ``with:``) and steps calling a composite action (``uses: ./.github/actions/x``). A job that reads
 an input runs once per combination of the candidates it reads (like a matrix), so a dispatch workflow
 offering dev/staging/prod, or a reusable deploy workflow called once per environment, names the
-targets of every environment rather than the default's alone.
+targets of every environment rather than the default's alone. What one call passes stays together: a
+file its callers run (a reusable workflow, a composite action) runs once per call (per the caller's
+matrix row and own run), never with one call's ``stage`` and another's ``region``; only its own
+dispatch choices and defaults combine freely.
 
 Bounded: at most MAX_INPUT_VALUES candidates an input, MAX_MATRIX_COMBOS combinations a job or a
 call, MAX_CALL_DEPTH rounds of callers passing on what their own callers passed them and
@@ -144,7 +147,8 @@ def local_callee(uses: str, files: dict[str, str]) -> str | None:
 
 
 def input_candidates(scan: Scan, paths: Callable[[], list[str]]) -> dict[str, Candidates]:
-    """Path -> input -> candidate values, for the workflow and action files ``paths()`` lists (once per scan)."""
+    """Path -> input -> candidate values, for the workflow and action files ``paths()`` lists (once per scan).
+    What each call passes, kept together, is in ``scan.memo("inputs")["calls"]`` (read by ``input_runs``)."""
     memo = scan.memo("inputs")
     if "candidates" in memo:
         return memo["candidates"]
@@ -153,24 +157,72 @@ def input_candidates(scan: Scan, paths: Callable[[], list[str]]) -> dict[str, Ca
         root, exc = workflow_root(scan, path)
         if exc is None and mapping(root):
             tops[path] = mapping(root)
-    candidates = {p: own_inputs(top, is_action(p)) for p, top in tops.items()}
+    own = {p: own_inputs(top, is_action(p)) for p, top in tops.items()}
+    candidates = {p: {k: list(v) for k, v in c.items()} for p, c in own.items()}
+    memo["own"], memo["candidates"] = own, candidates
+    memo["standalone"] = {p for p, top in tops.items() if not is_action(p) and _runs_on_its_own(top)}
     calls = [call for path, top in tops.items() for call in _calls(scan, path, top)]
     budget = [MAX_CALL_EVALUATIONS]
+    passed_by: dict[str, list[dict[str, str]]] = {}
     for _ in range(MAX_CALL_DEPTH):  # a caller may pass on what its own callers passed it
         changed = False
+        memo["calls"], passed_by = passed_by, {}
         for caller, callee, with_nodes, job in calls:
             if callee not in candidates:
                 continue
-            for name, value in _passed(scan, with_nodes, job, candidates.get(caller, {}), budget):
-                changed |= add_value(candidates[callee].setdefault(name, []), value)
+            caller_runs = input_runs(scan, caller, candidates.get(caller, {}), _input_refs(with_nodes))
+            for passed in _passed(scan, with_nodes, job, caller_runs, budget):
+                known = candidates[callee]
+                if any(v not in known.get(k, ()) and len(known.get(k, ())) >= MAX_INPUT_VALUES
+                       for k, v in passed.items()):
+                    continue  # an input has all the candidates it may have: runs bringing more are not read
+                runs = passed_by.setdefault(callee, [])
+                if passed not in runs and len(runs) < MAX_MATRIX_COMBOS:
+                    runs.append(passed)
+                for name, value in passed.items():
+                    changed |= add_value(known.setdefault(name, []), value)
             if budget[0] <= 0:
                 scan.too_large(caller, 1, f"more than {MAX_CALL_EVALUATIONS} input values passed between this "
                                           "repository's workflows; the rest were not read")
                 break
+        changed |= passed_by != memo["calls"]
         if not changed or budget[0] <= 0:
             break
-    memo["candidates"] = candidates
+    memo["calls"] = passed_by
     return candidates
+
+
+def input_runs(scan: Scan, path: str, candidates: Candidates, used: set[str]) -> list[dict[str, str]]:
+    """The input values each run of ``path`` sees, projected on the inputs ``used`` (defaults filled in):
+    one run per call its callers make (what a call passes stays together), and, for a file that also runs
+    on its own (or that nothing calls), every combination of its own defaults and dispatch choices."""
+    memo = scan.memo("inputs")
+    calls = (memo.get("calls") or {}).get(path) or []
+    base = defaults(candidates)
+    runs: list[dict[str, str]] = []
+    if calls:
+        runs += [{**base, **passed} for passed in calls]
+        if path in (memo.get("standalone") or ()):
+            runs += [{**base, **combo} for combo in combos((memo.get("own") or {}).get(path, {}), used)]
+    else:
+        runs += [{**base, **combo} for combo in combos(candidates, used)]
+    keys = sorted(used)
+    projected = list(dict.fromkeys(tuple((k, run.get(k)) for k in keys) for run in runs))
+    return [{**base, **{k: v for k, v in p if v is not None}} for p in projected[:MAX_MATRIX_COMBOS]] or [base]
+
+
+def _runs_on_its_own(top: dict[str, yaml.Node]) -> bool:
+    """Whether a workflow has a trigger besides ``workflow_call`` (a push, a dispatch, a schedule...)."""
+    on = top.get("on")
+    if isinstance(on, yaml.MappingNode):
+        return any(scalar(k) != "workflow_call" for k, _ in on.value)
+    if isinstance(on, yaml.SequenceNode):
+        return any(scalar(n) != "workflow_call" for n in on.value)
+    return scalar(on) not in (None, "workflow_call")
+
+
+def _input_refs(with_nodes: dict[str, yaml.Node]) -> set[str]:
+    return refs(INPUT_REF, *(t for t in (scalar(v) for v in with_nodes.values()) if t))
 
 
 def _calls(scan: Scan, path: str, top: dict[str, yaml.Node]) -> list[tuple[str, str, dict, tuple]]:
@@ -199,25 +251,29 @@ def _calls(scan: Scan, path: str, top: dict[str, yaml.Node]) -> list[tuple[str, 
     return found
 
 
-def _passed(scan: Scan, with_nodes: dict[str, yaml.Node], job: tuple, caller: Candidates, budget: list[int]):
-    """(input, value) a call passes, for every matrix and input combination its values read; each value
-    evaluated costs one of ``budget``."""
+def _passed(scan: Scan, with_nodes: dict[str, yaml.Node], job: tuple, caller_runs: list[dict[str, str]],
+            budget: list[int]):
+    """What a call passes ({input: value}) for every matrix combination and run of its caller its values
+    read; each value evaluated costs one of ``budget``."""
     env, strategy = job
     texts = {k: scalar(v) for k, v in with_nodes.items() if scalar(v)}
     if not texts:
+        yield {}  # a call passing nothing still runs the callee, with its defaults
         return
     body = list(texts.values())
     runs = 0
     for matrix in matrix_combos(strategy, refs(MATRIX_REF, *body)):
-        for inputs in combos(caller, refs(INPUT_REF, *body)):
+        for inputs in caller_runs:
             runs += 1
             if runs > MAX_MATRIX_COMBOS:
                 return
-            step = Step(Job("", env, matrix, {**defaults(caller), **inputs}), env, "")
+            step = Step(Job("", env, matrix, dict(inputs)), env, "")
+            passed = {}
             for name, text in texts.items():
                 budget[0] -= 1
                 if budget[0] < 0:
                     return
                 value = expand_gh(scan, text, step).strip()
                 if value and UNRES not in value and REG not in value:
-                    yield name, value
+                    passed[name] = value
+            yield passed

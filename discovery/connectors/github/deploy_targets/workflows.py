@@ -2,8 +2,8 @@
 (``.github/actions/**/action.yml``): the walk over jobs, matrix combinations and steps.
 
 Files are read as YAML node trees so every target keeps its line. A job runs once per matrix
-combination its text uses and per combination of the candidate values of the inputs it reads
-(``combinations``: defaults, dispatch choices, what the repository's callers pass); each step's
+combination its text uses and per run of the inputs it reads (``combinations.input_runs``: once per
+call the repository's callers make, else per combination of its defaults and dispatch choices); each step's
 ``uses:`` goes to ``actions`` and its ``run:`` to ``scripts``. Malformed YAML gives an
 ``invalid_yaml`` warning, then the line-based pass of ``fallback``.
 """
@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from .actions import scan_action
-from .combinations import INPUT_REF, MATRIX_REF, combos, defaults, input_candidates, matrix_combos, refs, workflow_root
+from .combinations import INPUT_REF, MATRIX_REF, input_candidates, input_runs, matrix_combos, refs, workflow_root
 from .context import INVALID_YAML, Job, Scan, Step, layer
 from .expressions import expand_gh
 from .fallback import scan_fallback
@@ -49,8 +49,8 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
                                                        or ACTION_PATH.match(p))).get(path, {})
     if ACTION_PATH.match(path):
         runs = mapping(top.get("runs"))
-        for inputs in combos(candidates, refs(INPUT_REF, text)):
-            scan_job(scan, path, runs.get("steps"), Job(path, {}, {}, {**defaults(candidates), **inputs}))
+        for inputs in input_runs(scan, path, candidates, refs(INPUT_REF, text)):
+            scan_job(scan, path, runs.get("steps"), Job(path, {}, {}, inputs))
         return
     wf_env = env_of(top.get("env"))
     wf_text = list(wf_env.values())
@@ -68,9 +68,9 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
             body = wf_text + lines[span[0]:span[1]]
             used_by_span[span] = (refs(MATRIX_REF, *body), refs(INPUT_REF, *body))
         matrix_used, inputs_used = used_by_span[span]
-        for inputs in combos(candidates, inputs_used):
+        for inputs in input_runs(scan, path, candidates, inputs_used):
             for combo in matrix_combos(job.get("strategy"), matrix_used):
-                base = Job(path, layer(env), combo, {**defaults(candidates), **inputs}, workdir=workdir)
+                base = Job(path, layer(env), combo, inputs, workdir=workdir)
                 base.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
                 scan_job(scan, path, job.get("steps"), base)
 

@@ -711,3 +711,27 @@ def test_overlong_shell_lines_and_names_are_reported_not_read():
     wf = "jobs:\n  d:\n    steps:\n      - run: aws ecs update-service --service " + "x" * 2000 + "\n"
     found, warnings = targets({WF: wf})
     assert found == [] and "longer than 1024" in warnings[0]["message"]
+
+
+def test_a_reusable_workflow_runs_once_per_call_with_what_that_call_passes():
+    """A call's stage and region stay together: no target of one call's stack in another call's region."""
+    caller = ("on: push\njobs:\n  staging:\n    uses: ./.github/workflows/deploy.yml\n    with: {stack: checkout-staging}\n"
+              "  prod:\n    strategy:\n      matrix:\n        include:\n"
+              "          - {stack: checkout-prod, region: us-east-1}\n          - {stack: checkout-prod-eu, region: eu-west-1}\n"
+              "    uses: ./.github/workflows/deploy.yml\n"
+              "    with: {stack: '${{ matrix.stack }}', region: '${{ matrix.region }}'}\n")
+    callee = ("on:\n  workflow_call:\n    inputs:\n      stack: {type: string}\n      region: {type: string, default: us-west-2}\n"
+              "jobs:\n  d:\n    runs-on: x\n    steps:\n"
+              "      - run: aws cloudformation deploy --stack-name ${{ inputs.stack }} --region ${{ inputs.region }}\n")
+    targets, _ = find_deploy_targets({".github/workflows/release.yml": caller, ".github/workflows/deploy.yml": callee})
+    assert sorted((t["name"], t["region"]) for t in targets) == [
+        ("checkout-prod", "us-east-1"), ("checkout-prod-eu", "eu-west-1"), ("checkout-staging", "us-west-2")]
+
+
+def test_a_workflow_that_also_runs_on_its_own_keeps_its_dispatch_choices():
+    callee = ("on:\n  workflow_call:\n    inputs: {env: {type: string}}\n  workflow_dispatch:\n    inputs:\n"
+              "      env: {type: choice, options: [dev, prod]}\njobs:\n  d:\n    runs-on: x\n    steps:\n"
+              "      - run: aws lambda update-function-code --function-name f-${{ inputs.env }}\n")
+    caller = "on: push\njobs:\n  c:\n    uses: ./.github/workflows/deploy.yml\n    with: {env: qa}\n"
+    targets, _ = find_deploy_targets({".github/workflows/release.yml": caller, ".github/workflows/deploy.yml": callee})
+    assert sorted(t["name"] for t in targets) == ["f-dev", "f-prod", "f-qa"]

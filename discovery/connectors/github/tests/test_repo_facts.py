@@ -222,6 +222,24 @@ def test_duplicate_targets_become_one_fact_per_id():
     assert target.external_id == "github:deploy/o/r/ecs_service/app" and target.attributes["cluster"] == "staging"
 
 
+def test_one_name_deployed_to_several_regions_keeps_every_place():
+    wf = ("jobs:\n  d:\n    strategy:\n      matrix:\n        region: [us-east-1, eu-west-1]\n"
+          "    steps:\n      - uses: aws-actions/configure-aws-credentials@v4\n"
+          "        with: {role-to-assume: 'arn:aws:iam::123456789012:role/deploy', aws-region: '${{ matrix.region }}'}\n"
+          "      - run: aws ecs update-service --cluster shared --service checkout-api\n"
+          "      - run: aws ecs update-service --cluster shared --service checkout-api --force-new-deployment\n")
+    batch = repo_batch("o", {"name": "r", "files": {WF: wf}})
+    targets = by_kind(batch, facts.GH_DEPLOY_TARGET)
+    assert sorted((t.attributes["account"], t.attributes["region"]) for t in targets) == [
+        ("123456789012", "eu-west-1"), ("123456789012", "us-east-1")]  # one fact per place, none repeated
+    # the first place keeps the id such a fact always had (stored facts are updated, not replaced);
+    # the other carries its place, outside the first one's id prefix
+    assert targets[0].external_id == "github:deploy/o/r/ecs_service/checkout-api"
+    assert targets[1].external_id == (
+        f"github:deploy/o/r/ecs_service/checkout-api@123456789012:{targets[1].attributes['region']}")
+    assert len({link.target_id for link in batch.links}) == 2
+
+
 def test_monorepo_catalog_files():
     files = {"catalog-info.yaml": "kind: System\nmetadata: {name: platform}\n",
              "services/a/catalog-info.yaml": "kind: Component\nmetadata: {name: a}\nspec: {owner: 'group:x', system: platform}\n",
