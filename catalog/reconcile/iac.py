@@ -1,0 +1,152 @@
+"""Infrastructure as code: resources a repository's Terraform declares together belong to one service.
+
+Without CloudFormation nothing in AWS says that ``claims-intake-api``, ``claims-intake-worker`` and the
+``clmintake-pg`` database are one service; the infrastructure repository does: they sit in one folder
+(``services/claims-intake/``) or come from one module call (``module "claims_intake"`` in
+``environments/prod.tf``). So (``merge_declared``) the service groups of a declaration set are merged,
+the set's databases, queues and image repositories join that service before name rules guess, and a
+folder set names the service after its folder. The folder's owner in that repository's CODEOWNERS is
+owner evidence for the service, weighed like a path rule (``owner_rules``); the repository's catch-all
+rule is not (it names whoever runs the infrastructure repository, not the service's team).
+
+Declarations never link a repository to a service: an infrastructure repository declares other
+repositories' services, so it stays a (excluded) infrastructure module unless something else links it.
+"""
+from __future__ import annotations
+
+import posixpath
+from collections import defaultdict
+from typing import Any
+
+from catalog import naming
+from catalog.reconcile.grouping import Group, UnionFind
+from catalog.reconcile.repositories import Repositories
+from catalog.reconcile.resource_index import ResourceIndex
+from catalog.reconcile.rules import COMPUTE_KINDS, DATA_KINDS
+from catalog.reconcile.types import FactView
+from discovery.connectors.github.codeowners import Glob
+from discovery.facts import CLOUDWATCH_ALARM, GH_CODEOWNER_RULE, GH_IAC_RESOURCE
+
+IAC_DECLARATION = 0.85
+# Folders that hold many services' declarations (a layout, an environment), never one service's
+LAYOUT_FOLDERS = frozenset({"", ".", "environments", "environment", "envs", "env", "live", "terraform", "tf",
+                            "infra", "infrastructure", "modules", "stacks", "deploy", "deployments", "global",
+                            "regions", "accounts", "workspaces"})
+_ROOT_PATTERNS = frozenset({"*", "/*", "**", "/**", "/", "**/*", "/**/*"})
+_ANY_KIND = COMPUTE_KINDS + tuple(k for k in DATA_KINDS if k != CLOUDWATCH_ALARM)
+
+
+def set_of(decl: FactView, repo_id: str) -> tuple[tuple[str, str, str], str | None] | None:
+    """The declaration set a declaration belongs to, and the service name the set gives (or None):
+    its folder when that folder is one service's, else its module call; a resource declared loose in
+    an environment or layout folder belongs to no set."""
+    attrs = decl.attributes or {}
+    folder = str(attrs.get("folder") or "")
+    base = posixpath.basename(folder).lower()
+    if base not in LAYOUT_FOLDERS and not naming.env_word(base) and not base.isdigit():
+        return (repo_id, folder, ""), base
+    if attrs.get("module"):
+        return (repo_id, str(attrs.get("path") or ""), str(attrs["module"])), None
+    return None
+
+
+class Declarations:
+    """The declaration sets of every live repository, and the AWS facts each set's names match."""
+
+    def __init__(self, ix: ResourceIndex, repos: Repositories):
+        self.ix = ix
+        self.repos = repos
+        self.sets: dict[tuple[str, str, str], list[FactView]] = defaultdict(list)
+        self.names: dict[tuple[str, str, str], str | None] = {}
+        for repo_id, declared in repos.repo_declares.items():
+            for decl in declared.get(GH_IAC_RESOURCE, ()):
+                found = set_of(decl, repo_id)
+                if found:
+                    self.sets[found[0]].append(decl)
+                    self.names[found[0]] = found[1]
+
+    def facts_of(self, decl: FactView) -> list[FactView]:
+        kind = str((decl.attributes or {}).get("resource_kind") or "")
+        kinds = _ANY_KIND if kind == "module" else (kind,)
+        return [f for k in kinds for f in self.ix.by_name.get((k, decl.name.lower()), ())]
+
+    def merge_declared(self, groups: list[Group]) -> list[Group]:
+        """Groups whose resources one set declares become one; the set's data resources join it."""
+        if not self.sets:
+            return groups
+        index = {ext: i for i, g in enumerate(groups) for ext in g.members}
+        uf = UnionFind(len(groups))
+        matched: dict[tuple, list[FactView]] = {}
+        for key in sorted(self.sets):
+            facts = [f for d in self.sets[key] for f in self.facts_of(d)]
+            matched[key] = facts
+            held = sorted({index[f.external_id] for f in facts if f.external_id in index})
+            for other in held[1:]:
+                uf.union(held[0], other)
+        out: list[Group] = []
+        head: dict[int, Group] = {}
+        for i, g in enumerate(groups):
+            root = uf.find(i)
+            if root not in head:
+                head[root] = g
+                out.append(g)
+                continue
+            h = head[root]
+            h.units.extend(g.units)
+            for ext, claim in g.members.items():
+                h.members.setdefault(ext, claim)
+            h.keys |= g.keys
+            h.names.extend(g.names)
+            h.aliases.extend(g.aliases)
+            h.evidence.extend(g.evidence)
+            h.iac_sets.extend(g.iac_sets)
+        owner = {ext: head[uf.find(i)] for ext, i in index.items()}
+        for key in sorted(self.sets):
+            holders = list(dict.fromkeys(owner[f.external_id] for f in matched[key] if f.external_id in owner))
+            if len(holders) != 1:
+                continue  # nothing running matched (or a set the union could not make one): leave it to the rules
+            g = holders[0]
+            repo = self.repos.repos[key[0]]
+            where = key[1] + (f" (module {key[2]})" if key[2] else "")
+            for f in matched[key]:
+                if f.external_id in owner or f.kind == CLOUDWATCH_ALARM:
+                    continue
+                g.add(f, "iac_declaration", IAC_DECLARATION)
+                owner[f.external_id] = g
+            g.evidence.append({"rule": "iac_declaration", "facts": sorted({d.external_id for d in self.sets[key]}),
+                               "confidence": IAC_DECLARATION,
+                               "detail": f"{repo.name}/{where} declares {', '.join(sorted({d.name for d in self.sets[key]}))}"})
+            name = self.names.get(key)
+            if name:
+                g.names.append((0, naming.canonical(name, strip_env=False)))
+                g.keys |= naming.name_keys(name)
+                g.iac_sets.append(key)
+        return out
+
+    def owner_rules(self, g: Group) -> list[dict[str, Any]]:
+        """The CODEOWNERS rules that own the folders declaring ``g`` in their repositories (not catch-alls)."""
+        out = []
+        for repo_id, folder, _ in dict.fromkeys(g.iac_sets):
+            repo = self.repos.repos[repo_id]
+            attrs = repo.attributes or {}
+            rules = self.repos.repo_declares.get(repo_id, {}).get(GH_CODEOWNER_RULE, ())
+            path = attrs.get("codeowners_path")
+            rules = sorted((r for r in rules if (r.attributes or {}).get("path") in (path, None)),
+                           key=lambda r: ((r.attributes or {}).get("order") or 0, (r.attributes or {}).get("line") or 0))
+            probe = f"{folder}/main.tf"
+            last = None
+            for rule in rules:
+                a = rule.attributes or {}
+                pattern = str(a.get("pattern") or "").strip()
+                try:
+                    hit = Glob(pattern).search(probe)
+                except ValueError:
+                    hit = False
+                if hit:
+                    last = (rule, pattern)
+            if last and last[1] not in _ROOT_PATTERNS:
+                a = last[0].attributes or {}
+                out.append({"repo": attrs.get("full_name") or repo.name, "path": a.get("path"), "folder": folder,
+                            "pattern": last[1], "owners": list(a.get("owners") or []), "line": a.get("line"),
+                            "order": a.get("order"), "fact": last[0].external_id})
+        return out
