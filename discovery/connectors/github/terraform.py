@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TF_SUFFIX = ".tf"
+# The parser is linear but not fast (~15 us of CPU per character of dense HCL), so the bytes parsed are
+# capped per file and per repository: a live-infrastructure repository of a hundred services is ~150 KB.
 MAX_TF_FILES = 200            # .tf files read per repository (a monorepo of modules has a few dozen)
-MAX_TF_BYTES = 128 * 1024     # one file; generated files beyond this are not hand-written infrastructure
-MAX_TF_TOTAL = 1024 * 1024    # all files of a repository together
+MAX_TF_BYTES = 64 * 1024      # one file; generated files beyond this are not hand-written infrastructure
+MAX_TF_TOTAL = 512 * 1024     # all files of a repository together
 MAX_DECLARATIONS = 1000
 MAX_VALUE = 1024              # a resolved name (AWS names are a few hundred characters at most)
 MAX_REF_DEPTH = 8             # local -> local -> ... references followed
