@@ -12,7 +12,7 @@ Names are resolved from string literals, ``locals``, ``variable`` defaults and s
 is expanded once with the call's arguments as its variables. Whatever cannot be resolved (a function
 call, a remote state output, a ``count`` index) is dropped with a warning: a declaration never carries
 a name like ``${``. Nothing here raises: malformed HCL is a warning on the file, and the work is
-bounded by file count and size (``MAX_TF_FILES``, ``MAX_TF_BYTES``, ``MAX_TF_TOTAL``).
+bounded by file count, size and estimated tokens (``MAX_TF_FILES``, ``MAX_TF_BYTES``, ``MAX_TF_WORK``).
 """
 from __future__ import annotations
 
@@ -22,11 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TF_SUFFIX = ".tf"
-# The parser is linear but not fast (~15 us of CPU per character of dense HCL), so the bytes parsed are
-# capped per file and per repository: a live-infrastructure repository of a hundred services is ~150 KB.
+# The parser is linear but not fast: 30-60 us of CPU per token, whatever the tokens (a long string is one
+# token, ``1,1,1,...`` two per two characters). So the work is capped by an estimate of the tokens parsed
+# per repository (``work``): 25,000 is a live-infrastructure repository of ~130 services, ~1.5 s at worst.
 MAX_TF_FILES = 200            # .tf files read per repository (a monorepo of modules has a few dozen)
 MAX_TF_BYTES = 64 * 1024      # one file; generated files beyond this are not hand-written infrastructure
-MAX_TF_TOTAL = 512 * 1024     # all files of a repository together
+MAX_TF_WORK = 25_000          # estimated tokens parsed per repository
+_PUNCTUATION = ',[]{}()=.:"+-*/<>!?%&|'
+
+
+def work(text: str) -> int:
+    """An over-estimate of the tokens in ``text`` (words, and each punctuation mark counted twice)."""
+    return len(text.split()) + 2 * sum(text.count(ch) for ch in _PUNCTUATION)
 MAX_DECLARATIONS = 1000
 MAX_VALUE = 1024              # a resolved name (AWS names are a few hundred characters at most)
 MAX_REF_DEPTH = 8             # local -> local -> ... references followed
@@ -178,11 +185,14 @@ class TerraformReader:
         total = 0
         for path in paths:
             text = self.files[path]
-            size = len(text.encode("utf-8", "replace"))
-            if size > MAX_TF_BYTES or total + size > MAX_TF_TOTAL:
-                self.warn(TOO_LARGE, path, "Terraform file too large to read (or the repository's Terraform is); skipped")
+            if len(text.encode("utf-8", "replace")) > MAX_TF_BYTES:
+                self.warn(TOO_LARGE, path, f"Terraform file larger than {MAX_TF_BYTES} bytes; skipped")
                 continue
-            total += size
+            cost = work(text)
+            if total + cost > MAX_TF_WORK:
+                self.warn(TOO_LARGE, path, "the repository's Terraform is too large to read in full; file skipped")
+                continue
+            total += cost
             try:
                 doc = hcl2.loads(text, serialization_options=options)
             except RecursionError:
