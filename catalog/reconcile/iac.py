@@ -58,6 +58,8 @@ class Declarations:
         self.repos = repos
         self.sets: dict[tuple[str, str, str], list[FactView]] = defaultdict(list)
         self.names: dict[tuple[str, str, str], str | None] = {}
+        self._rules: dict[str, tuple] = {}
+        self._folder_rules: dict[tuple[str, str], dict[str, Any] | None] = {}
         for repo_id, declared in repos.repo_declares.items():
             for decl in declared.get(GH_IAC_RESOURCE, ()):
                 found = set_of(decl, repo_id)
@@ -127,26 +129,60 @@ class Declarations:
         """The CODEOWNERS rules that own the folders declaring ``g`` in their repositories (not catch-alls)."""
         out = []
         for repo_id, folder, _ in dict.fromkeys(g.iac_sets):
-            repo = self.repos.repos[repo_id]
-            attrs = repo.attributes or {}
-            rules = self.repos.repo_declares.get(repo_id, {}).get(GH_CODEOWNER_RULE, ())
-            path = attrs.get("codeowners_path")
-            rules = sorted((r for r in rules if (r.attributes or {}).get("path") in (path, None)),
-                           key=lambda r: ((r.attributes or {}).get("order") or 0, (r.attributes or {}).get("line") or 0))
-            probe = f"{folder}/main.tf"
-            last = None
-            for rule in rules:
-                a = rule.attributes or {}
-                pattern = str(a.get("pattern") or "").strip()
-                try:
-                    hit = Glob(pattern).search(probe)
-                except ValueError:
-                    hit = False
-                if hit:
-                    last = (rule, pattern)
-            if last and last[1] not in _ROOT_PATTERNS:
-                a = last[0].attributes or {}
-                out.append({"repo": attrs.get("full_name") or repo.name, "path": a.get("path"), "folder": folder,
-                            "pattern": last[1], "owners": list(a.get("owners") or []), "line": a.get("line"),
-                            "order": a.get("order"), "fact": last[0].external_id})
+            found = self._folder_rule(repo_id, folder)
+            if found:
+                out.append(found)
         return out
+
+    def _folder_rule(self, repo_id: str, folder: str) -> dict[str, Any] | None:
+        key = (repo_id, folder)
+        if key not in self._folder_rules:
+            self._folder_rules[key] = self._find_folder_rule(repo_id, folder)
+        return self._folder_rules[key]
+
+    def _find_folder_rule(self, repo_id: str, folder: str) -> dict[str, Any] | None:
+        """The last rule matching a file of ``folder``, unless it is the repository's catch-all. Only the
+        rules that can match are tried: anchored ones filed under the folder their pattern starts with (a
+        thousand-service repository has a thousand folder rules), plus the unanchored few."""
+        loose, by_dir = self._rule_index(repo_id)
+        probe = f"{folder}/main.tf"
+        dirs = [""] + ["/".join(probe.split("/")[:i]) + "/" for i in range(1, probe.count("/") + 1)]
+        last = None
+        for order, rule, pattern, glob in sorted(loose + [r for d in dirs for r in by_dir.get(d, ())],
+                                                 key=lambda r: r[0]):
+            if glob.search(probe):
+                last = (rule, pattern)
+        if not last or last[1] in _ROOT_PATTERNS:
+            return None
+        repo = self.repos.repos[repo_id]
+        a = last[0].attributes or {}
+        return {"repo": (repo.attributes or {}).get("full_name") or repo.name, "path": a.get("path"), "folder": folder,
+                "pattern": last[1], "owners": list(a.get("owners") or []), "line": a.get("line"),
+                "order": a.get("order"), "fact": last[0].external_id}
+
+    def _rule_index(self, repo_id: str):
+        """A repository's CODEOWNERS rules compiled once: (unanchored rules, anchored rules by the folder
+        their literal prefix names), each as (order, rule fact, pattern, glob)."""
+        if repo_id in self._rules:
+            return self._rules[repo_id]
+        path = (self.repos.repos[repo_id].attributes or {}).get("codeowners_path")
+        loose: list[tuple] = []
+        by_dir: dict[str, list[tuple]] = defaultdict(list)
+        for rule in self.repos.repo_declares.get(repo_id, {}).get(GH_CODEOWNER_RULE, ()):
+            a = rule.attributes or {}
+            if a.get("path") not in (path, None):
+                continue
+            pattern = str(a.get("pattern") or "").strip()
+            try:
+                glob = Glob(pattern)
+            except ValueError:
+                continue
+            entry = ((a.get("order") or 0, a.get("line") or 0), rule, pattern, glob)
+            if not glob.anchored:
+                loose.append(entry)
+                continue
+            literal = pattern.lstrip("/")
+            cut = min([i for i in (literal.find(ch) for ch in "*?[\\") if i >= 0] or [len(literal)])
+            by_dir[literal[:cut][:literal[:cut].rfind("/") + 1]].append(entry)
+        self._rules[repo_id] = (loose, by_dir)
+        return self._rules[repo_id]

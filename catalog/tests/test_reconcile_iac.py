@@ -136,3 +136,17 @@ def test_layout_and_environment_folders_are_not_one_service():
     assert set_of(fact("environments"), "r") is None
     assert set_of(fact("", module="billing", path="main.tf"), "r") == (("r", "main.tf", "billing"), None)
     assert set_of(fact("terraform", module="service"), "r") == (("r", "terraform/main.tf", "service"), None)
+
+
+def test_the_last_rule_that_matches_the_folder_decides_as_on_github():
+    def owner_for(codeowners):
+        live = live_repo(codeowners=False)
+        live["files"]["CODEOWNERS"] = codeowners
+        result = run(company(prod=aws(), repos=[live], teams=TEAMS, members=MEMBERS))
+        intake = by_name(result)["claims-intake"]
+        return [r["owners"] for r in intake.owner_evidence["signals"].get("iac_codeowners", [])]
+
+    assert owner_for("/services/ @acme/quotes\n/services/claims-*/ @acme/claims\n*.md @acme/platform\n") == [["@acme/claims"]]
+    assert owner_for("/services/claims-intake/ @acme/claims\n/services/ @acme/quotes\n") == [["@acme/quotes"]]
+    assert owner_for("/services/claims-intake/ @acme/claims\n*.tf @acme/platform\n") == [["@acme/platform"]]
+    assert owner_for("/services/claims-intake/ @acme/claims\n* @acme/platform\n") == []   # a catch-all says nothing
