@@ -5,7 +5,9 @@ Without CloudFormation nothing in AWS says that ``claims-intake-api``, ``claims-
 (``services/claims-intake/``) or come from one module call (``module "claims_intake"`` in
 ``environments/prod.tf``). So (``merge_declared``) the service groups of a declaration set are merged,
 the set's databases, queues and image repositories join that service before name rules guess, and a
-folder set names the service after its folder. The folder's owner in that repository's CODEOWNERS is
+folder under ``services/`` (or the like) names the service. Environment, layout and resource-type folders
+(``environments/``, ``rds/``) hold many services and form no set; nor does a set whose resources two
+repositories deploy (two services, however the infrastructure is laid out). The folder's owner in that repository's CODEOWNERS is
 owner evidence for the service, weighed like a path rule (``owner_rules``); the repository's catch-all
 rule is not (it names whoever runs the infrastructure repository, not the service's team).
 
@@ -25,13 +27,23 @@ from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.rules import COMPUTE_KINDS, DATA_KINDS
 from catalog.reconcile.types import FactView
 from discovery.connectors.github.codeowners import Glob
-from discovery.facts import CLOUDWATCH_ALARM, GH_CODEOWNER_RULE, GH_IAC_RESOURCE
+from discovery.facts import (
+    CLOUDWATCH_ALARM, ECS_SERVICE, GH_CODEOWNER_RULE, GH_DEPLOY_TARGET, GH_IAC_RESOURCE, LAMBDA_FUNCTION,
+)
 
 IAC_DECLARATION = 0.85
 # Folders that hold many services' declarations (a layout, an environment), never one service's
 LAYOUT_FOLDERS = frozenset({"", ".", "environments", "environment", "envs", "env", "live", "terraform", "tf",
                             "infra", "infrastructure", "modules", "stacks", "deploy", "deployments", "global",
                             "regions", "accounts", "workspaces"})
+# Folders named for a kind of resource (a repository laid out by resource type: rds/ holds every database)
+RESOURCE_FOLDERS = frozenset({"ecs", "lambda", "lambdas", "functions", "rds", "db", "dbs", "database", "databases",
+                              "sqs", "queue", "queues", "sns", "apigateway", "api-gateway", "apis", "ecr", "iam",
+                              "network", "networking", "vpc", "dns", "monitoring", "alarms", "s3", "storage",
+                              "shared", "common", "core", "data", "main"})
+# Parents whose sub-folders are one service each (services/claims-intake/)
+COLLECTION_FOLDERS = frozenset({"services", "service", "apps", "applications", "components", "workloads",
+                                "projects", "stacks", "microservices"})
 _ROOT_PATTERNS = frozenset({"*", "/*", "**", "/**", "/", "**/*", "/**/*"})
 _ANY_KIND = COMPUTE_KINDS + tuple(k for k in DATA_KINDS if k != CLOUDWATCH_ALARM)
 
@@ -39,12 +51,15 @@ _ANY_KIND = COMPUTE_KINDS + tuple(k for k in DATA_KINDS if k != CLOUDWATCH_ALARM
 def set_of(decl: FactView, repo_id: str) -> tuple[tuple[str, str, str], str | None] | None:
     """The declaration set a declaration belongs to, and the service name the set gives (or None):
     its folder when that folder is one service's, else its module call; a resource declared loose in
-    an environment or layout folder belongs to no set."""
+    an environment, layout or resource-type folder (``rds/`` of a repository laid out by type) belongs
+    to no set."""
     attrs = decl.attributes or {}
     folder = str(attrs.get("folder") or "")
     base = posixpath.basename(folder).lower()
-    if base not in LAYOUT_FOLDERS and not naming.env_word(base) and not base.isdigit():
-        return (repo_id, folder, ""), base
+    if base not in LAYOUT_FOLDERS | RESOURCE_FOLDERS and not naming.env_word(base) and not base.isdigit():
+        # the folder names the service only where folders are services (under services/ or the like)
+        parent = posixpath.basename(posixpath.dirname(folder)).lower()
+        return (repo_id, folder, ""), base if parent in COLLECTION_FOLDERS else None
     if attrs.get("module"):
         return (repo_id, str(attrs.get("path") or ""), str(attrs["module"])), None
     return None
@@ -77,12 +92,15 @@ class Declarations:
         if not self.sets:
             return groups
         index = {ext: i for i, g in enumerate(groups) for ext in g.members}
+        deployers = self._deployers(groups)
         uf = UnionFind(len(groups))
         matched: dict[tuple, list[FactView]] = {}
         for key in sorted(self.sets):
             facts = [f for d in self.sets[key] for f in self.facts_of(d)]
-            matched[key] = facts
             held = sorted({index[f.external_id] for f in facts if f.external_id in index})
+            if len(set().union(*(deployers[i] for i in held))) > 1:
+                continue  # two repositories deploy what the set declares: two services, whatever the layout
+            matched[key] = facts
             for other in held[1:]:
                 uf.union(held[0], other)
         out: list[Group] = []
@@ -103,7 +121,7 @@ class Declarations:
             h.evidence.extend(g.evidence)
             h.iac_sets.extend(g.iac_sets)
         owner = {ext: head[uf.find(i)] for ext, i in index.items()}
-        for key in sorted(self.sets):
+        for key in sorted(matched):
             holders = list(dict.fromkeys(owner[f.external_id] for f in matched[key] if f.external_id in owner))
             if len(holders) != 1:
                 continue  # nothing running matched (or a set the union could not make one): leave it to the rules
@@ -118,12 +136,24 @@ class Declarations:
             g.evidence.append({"rule": "iac_declaration", "facts": sorted({d.external_id for d in self.sets[key]}),
                                "confidence": IAC_DECLARATION,
                                "detail": f"{repo.name}/{where} declares {', '.join(sorted({d.name for d in self.sets[key]}))}"})
+            if not key[2]:
+                g.iac_sets.append(key)        # a folder: its CODEOWNERS owner speaks for the service
             name = self.names.get(key)
             if name:
                 g.names.append((0, naming.canonical(name, strip_env=False)))
                 g.keys |= naming.name_keys(name)
-                g.iac_sets.append(key)
         return out
+
+    def _deployers(self, groups: list[Group]) -> list[set[str]]:
+        """The repositories whose deploy targets name each group's ECS services or functions."""
+        by_name: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for repo_id, declared in self.repos.repo_declares.items():
+            for target in declared.get(GH_DEPLOY_TARGET, ()):
+                kind = (target.attributes or {}).get("target_kind")
+                if kind in (ECS_SERVICE, LAMBDA_FUNCTION):
+                    by_name[(kind, target.name.lower())].add(repo_id)
+        return [set().union(*(by_name.get((f.kind, f.name.lower()), set()) for f, _, _ in g.members.values()))
+                for g in groups]
 
     def owner_rules(self, g: Group) -> list[dict[str, Any]]:
         """The CODEOWNERS rules that own the folders declaring ``g`` in their repositories (not catch-alls)."""

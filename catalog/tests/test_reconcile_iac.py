@@ -150,3 +150,30 @@ def test_the_last_rule_that_matches_the_folder_decides_as_on_github():
     assert owner_for("/services/claims-intake/ @acme/claims\n/services/ @acme/quotes\n") == [["@acme/quotes"]]
     assert owner_for("/services/claims-intake/ @acme/claims\n*.tf @acme/platform\n") == [["@acme/platform"]]
     assert owner_for("/services/claims-intake/ @acme/claims\n* @acme/platform\n") == []   # a catch-all says nothing
+
+
+def test_a_repository_laid_out_by_resource_type_groups_nothing():
+    by_type = repo("terraform-live", topics=["terraform"], files={
+        "ecs/main.tf": 'resource "aws_ecs_service" "a" {\n  name = "claims-intake-api"\n}\n'
+                       'resource "aws_ecs_service" "b" {\n  name = "quote-engine"\n}\n',
+        "rds/main.tf": 'resource "aws_db_instance" "a" {\n  identifier = "clmintake-pg"\n}\n'})
+    result = run(company(prod=aws(), repos=[by_type], teams=TEAMS, members=MEMBERS))
+    assert not [d for d in result.services if {"claims-intake-api", "quote-engine"} <= {r.name for r in d.resources}]
+
+
+def test_what_two_repositories_deploy_stays_two_services_even_in_one_folder():
+    def deploy(service):
+        return ("name: deploy\non: {push: {branches: [main]}}\njobs:\n  d:\n    runs-on: ubuntu-latest\n    steps:\n"
+                f"      - run: aws ecs update-service --cluster shared-prod --service {service}\n")
+    apps = [repo("intake-api", files={".github/workflows/deploy.yml": deploy("claims-intake-api")}),
+            repo("intake-worker", files={".github/workflows/deploy.yml": deploy("claims-intake-worker")})]
+    result = run(company(prod=aws(), repos=[live_repo(), *apps], teams=TEAMS, members=MEMBERS))
+    repos = {d.repo for d in result.services if any(r.name.startswith("claims-intake-") for r in d.resources)}
+    assert repos == {"acme/intake-api", "acme/intake-worker"}
+
+
+def test_a_lone_folder_outside_a_services_folder_groups_but_does_not_name():
+    lone = repo("ops-terraform", topics=["terraform"], files={"terraform/claims/main.tf": SERVICE_TF})
+    result = run(company(prod=aws(), repos=[lone], teams=TEAMS, members=MEMBERS))
+    (intake,) = [d for d in result.services if ("rds_instance", "clmintake-pg") in kinds(d)]
+    assert intake.name != "claims" and ("ecs_service", "claims-intake-worker") in kinds(intake)
