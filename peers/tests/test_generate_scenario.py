@@ -213,7 +213,23 @@ class Index:
             for kind, team in sources.items():
                 if team:
                     out[kind].add(team)
+        team = self.infra_folder_team(service["name"])
+        if team:
+            out["infra_codeowners"].add(team)
         return {k: v for k, v in out.items() if v}
+
+    def infra_folder_team(self, name: str) -> str | None:
+        """The team CODEOWNERS gives the service's own Terraform folder (``services/<name>/``) in an
+        infrastructure repository; a catch-all rule says who runs that repository, not who owns the service."""
+        for repo in self.repos.values():
+            tf = sorted(p for p in repo["files"] if p.startswith(f"services/{name}/") and p.endswith(".tf"))
+            for where in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
+                if tf and where in repo["files"]:
+                    owners, _, pattern, _ = CodeOwners(repo["files"][where]).matching_line(tf[0])
+                    if pattern and pattern.strip() not in ("*", "/*", "**", "/**", "/"):
+                        return self.team_of_owners(owners)
+                    break
+        return None
 
 
 @lru_cache(maxsize=None)

@@ -43,18 +43,17 @@ def abbreviation(name: str) -> str:
 class Convention:
     """One team's tagging habit for one service: which keys, how the owner is written, how often it tags."""
 
-    def __init__(self, c: Company, team: str, *, strict: bool = False):
+    def __init__(self, c: Company, team: str):
         rng = c.rng
         self.rng = rng
         self.env_key = rng.choice(["Environment", "env"])
         self.service_key = rng.choice(["Service", "app", "component", None])
-        # platform resources without a repository are always tagged with an owner a reader can resolve
-        self.owner_key = rng.choice(["Owner", "Team"] if strict else ["Owner", "owner_team", "Team", None])
-        form = rng.choice(["slug", "prefixed", "title"] if strict else ["slug", "prefixed", "title", "email"])
+        self.owner_key = rng.choice(["Owner", "owner_team", "Team", None])
+        form = rng.choice(["slug", "prefixed", "title", "email"])
         title = DOMAINS[team][1] if team in DOMAINS else team.replace("-", " ").title()
         self.owner = {"slug": team, "prefixed": f"team-{team}", "title": f"{title} Team",
                       "email": c.members[rng.choice(c.solo(team))]["email"] if c.teams[team]["members"] else team}[form]
-        self.p_tagged = 1.0 if strict else rng.choice([0.6, 0.8, 1.0])
+        self.p_tagged = rng.choice([0.6, 0.8, 1.0])
 
     def common(self, env: str) -> dict[str, str]:
         tags = {self.env_key: env, "ManagedBy": "terraform"}
@@ -98,7 +97,7 @@ def terraform_style(c: Company, n: int) -> str:
         nouns = DOMAINS[team][0] if team in DOMAINS else PLATFORM
         name = pick_name(c, nouns, SUFFIXES)
         per_folder = not with_repo or rng.random() < 0.7
-        conv = Convention(c, team or "cloud-platform", strict=not with_repo and not orphan)
+        conv = Convention(c, team or "cloud-platform")
         res, blocks, targets = [], [], []
         fns: list[str] = []
         runtime = rng.choice(["python3.12", "nodejs20.x", "python3.11"])
