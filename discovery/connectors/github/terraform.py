@@ -35,6 +35,7 @@ def work(text: str) -> int:
     """An over-estimate of the tokens in ``text`` (words, and each punctuation mark counted twice)."""
     return len(text.split()) + 2 * sum(text.count(ch) for ch in _PUNCTUATION)
 MAX_DECLARATIONS = 1000
+MAX_EXPANSIONS = 2000         # local module calls expanded per repository (a call inside a module multiplies)
 MAX_VALUE = 1024              # a resolved name (AWS names are a few hundred characters at most)
 MAX_REF_DEPTH = 8             # local -> local -> ... references followed
 
@@ -168,6 +169,7 @@ class TerraformReader:
         self.declarations: list[Declaration] = []
         self.warnings: list[dict] = []
         self.folders: dict[str, _Folder] = {}
+        self.expansions = 0
 
     def warn(self, reason: str, path: str, message: str) -> None:
         if len(self.warnings) < MAX_DECLARATIONS:
@@ -258,12 +260,19 @@ class TerraformReader:
                             self._declare(scope, body, kind, rtype, name_arg, address, where, module)
             for block in _blocks(doc, "module"):
                 for label, args in block.items():
+                    if self.expansions > MAX_EXPANSIONS:
+                        return
                     if isinstance(args, dict):
                         self._module_call(folder, scope, _label(label), args, where, depth)
 
     def _module_call(self, folder: _Folder, scope: _Resolver, label: str, args: dict, where: str, depth: int) -> None:
         target = self._local_source(folder.path, args)
         if target in self.folders and depth < 2 and target != folder.path:
+            self.expansions += 1
+            if self.expansions > MAX_EXPANSIONS:
+                if self.expansions == MAX_EXPANSIONS + 1:
+                    self.warn(TOO_LARGE, where, f"more than {MAX_EXPANSIONS} module calls to expand; the rest were not")
+                return
             # the callee's variables are the call's arguments, evaluated in the caller's scope; one
             # the caller cannot resolve is left out, so the callee's own default (if any) applies
             inputs: dict[str, Any] = {}

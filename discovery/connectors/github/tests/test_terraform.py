@@ -108,3 +108,14 @@ def test_the_connector_fetches_where_terraform_lives():
     trees = set(TREE_PATHS.values())
     assert {"terraform", "services", "modules", "environments"} <= trees
     assert "main.tf" in FILE_PATHS.values()
+
+
+def test_module_calls_that_multiply_are_capped():
+    calls = "".join(f'module "m{i}" {{\n  source = "../inner"\n  name = "n{i}"\n}}\n' for i in range(300))
+    inner = 'variable "name" {}\n' + "".join(
+        f'module "x{i}" {{\n  source = "../leaf"\n  name = "${{var.name}}-{i}"\n}}\n' for i in range(300))
+    files = {"outer/main.tf": calls, "inner/main.tf": inner,
+             "leaf/main.tf": 'variable "name" {}\nresource "aws_sqs_queue" "q" { name = var.name }'}
+    found, warnings = read_terraform(files)
+    assert len(found) <= 1000
+    assert "input_too_large" in {w["reason_code"] for w in warnings}
