@@ -26,6 +26,7 @@ from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.rules import COMPUTE_KINDS, DATA_KINDS
 from catalog.reconcile.types import FactView
+# the connector's CODEOWNERS matcher (pure, linear): GitHub's pattern semantics live in one place
 from discovery.connectors.github.codeowners import Glob
 from discovery.facts import (
     CLOUDWATCH_ALARM, ECS_SERVICE, GH_CODEOWNER_RULE, GH_DEPLOY_TARGET, GH_IAC_RESOURCE, LAMBDA_FUNCTION,
