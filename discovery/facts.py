@@ -34,17 +34,19 @@ GH_CATALOG_ENTITY = "catalog_entity"
 GH_DEPLOY_TARGET = "deploy_target"
 GH_DEPLOYMENT = "github_deployment"      # the latest successful deployment of a repository to one environment
 GH_WORKFLOW_RUN = "github_workflow_run"  # the latest successful run of a deploy workflow on the default branch
+GH_IAC_RESOURCE = "iac_resource"         # an AWS resource a repository's Terraform declares (kind, name, folder)
 
 # Facts that belong to one repository (their ids start github:<prefix>/<org>/<repo>): read, kept or forgotten
 # with it.
-REPO_KINDS = (GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET, GH_DEPLOYMENT, GH_WORKFLOW_RUN)
+REPO_KINDS = (GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET, GH_DEPLOYMENT, GH_WORKFLOW_RUN,
+              GH_IAC_RESOURCE)
 
 AWS_KINDS = (
     CFN_STACK, ECS_CLUSTER, ECS_SERVICE, LAMBDA_FUNCTION, APIGW_REST_API, APIGW_HTTP_API,
     RDS_INSTANCE, RDS_CLUSTER, SQS_QUEUE, ECR_REPOSITORY, CLOUDWATCH_ALARM,
 )
 GITHUB_KINDS = (GH_ORG, GH_MEMBER, GH_TEAM, GH_REPO, GH_CODEOWNER_RULE, GH_CATALOG_ENTITY, GH_DEPLOY_TARGET,
-                GH_DEPLOYMENT, GH_WORKFLOW_RUN)
+                GH_DEPLOYMENT, GH_WORKFLOW_RUN, GH_IAC_RESOURCE)
 
 # --- link relations (source -> target) --------------------------------------
 CONTAINS = "contains"            # stack -> any resource in it
@@ -56,7 +58,7 @@ WATCHES = "watches"              # alarm -> resource
 MEMBER_OF = "member_of"          # github member -> team
 HAS_PERMISSION = "has_permission"  # team -> repository, attributes {"permission": "push"}
 CHILD_OF = "child_of"            # team -> parent team
-DECLARES = "declares"            # repository -> codeowner rule | catalog entity | deploy target
+DECLARES = "declares"            # repository -> codeowner rule | catalog entity | deploy target | iac resource
 
 # Attributes each kind may keep. Anything else a connector sends is dropped (never an error),
 # so a surprise field in an upstream response can't bloat or poison the store.
@@ -86,6 +88,8 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
                                   "lifecycle", "description", "tags", "path", "owner_ref", "project_slug"}),
     GH_DEPLOY_TARGET: frozenset({"repo", "target_kind", "name", "cluster", "stage", "account", "region",
                                  "path", "line", "source"}),
+    GH_IAC_RESOURCE: frozenset({"repo", "tool", "resource_kind", "resource_type", "name", "address", "path",
+                                "folder", "module", "cluster"}),
     GH_DEPLOYMENT: frozenset({"repo", "environment", "deployment_id", "sha", "ref", "task", "actor", "created_at",
                               "state", "deployed_at", "url"}),
     GH_WORKFLOW_RUN: frozenset({"repo", "workflow", "workflow_name", "run_id", "run_number", "head_sha",
@@ -138,6 +142,6 @@ def github_id(kind: str, *parts: str) -> str:
     prefix = {
         GH_ORG: "org", GH_MEMBER: "user", GH_TEAM: "team", GH_REPO: "repo",
         GH_CODEOWNER_RULE: "codeowners", GH_CATALOG_ENTITY: "catalog", GH_DEPLOY_TARGET: "deploy",
-        GH_DEPLOYMENT: "deployment", GH_WORKFLOW_RUN: "workflow_run",
+        GH_DEPLOYMENT: "deployment", GH_WORKFLOW_RUN: "workflow_run", GH_IAC_RESOURCE: "iac",
     }[kind]
     return "github:" + prefix + "/" + "/".join(parts)

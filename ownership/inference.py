@@ -18,7 +18,9 @@ against the team directory of the same run (``TeamDirectoryInput``):
     service (a monorepo folder named after it owns it); ``signals.catalog_info``: owner strings of the
     catalog-info entities that speak for the service; ``signals.commit_authors``: ``{login: commits}``;
     ``signals.permissions``: ``[[team slug, permission], ...]``; ``signals.tags``: the service's resources'
-    own tags, one dict per resource.
+    own tags, one dict per resource; ``signals.iac_codeowners`` (optional): the CODEOWNERS rules owning the
+    infrastructure-repository folders that declare the service (``{"repo", "path", "folder", "pattern",
+    "owners", ...}``), counted like path rules.
   - ``confidence``: ``{"parts": [[weight, value], ...]}``, the service's composite confidence as catalog
     weighs it, with ``"owner"`` as the value of the owner's part: the inferred owner's confidence, or
     no part at all when nobody owns the service.

@@ -16,6 +16,19 @@ def owner_signals(signals: dict, directory: TeamDirectory) -> scoring.OwnerSigna
         shares, owners = scoring.codeowner_shares(codeowners["rules"], directory, set(signals.get("folder_keys") or ()))
         out.codeowners = shares
         out.details["codeowners"] = {"path": codeowners.get("path"), "owners": owners}
+    iac_rules = signals.get("iac_codeowners") or []
+    if iac_rules:
+        # The owner of the folder that declares the service in an infrastructure repository counts like
+        # a path rule of its own repository (half a root rule); with the repository's own CODEOWNERS the
+        # two share the signal, so neither source can count for more than one whole CODEOWNERS vote.
+        shares, owners = scoring.codeowner_shares(iac_rules, directory)
+        merged = dict(out.codeowners)
+        for team, share in shares.items():
+            merged[team] = merged.get(team, 0.0) + share
+        total = sum(merged.values())
+        out.codeowners = {t: v / total for t, v in merged.items()} if total > 1 else merged
+        out.details["iac_codeowners"] = [{"repo": r.get("repo"), "path": r.get("path"), "folder": r.get("folder"),
+                                          "pattern": r.get("pattern"), "owners": r.get("owners")} for r in iac_rules]
     if signals.get("catalog_info"):
         out.catalog_info = scoring.catalog_votes([str(o) for o in signals["catalog_info"]], directory)
     out.commits = scoring.commit_votes(signals.get("commit_authors") or {}, directory)

@@ -8,6 +8,8 @@ fingerprints. ``reconcile()`` (``reconciler.py``) runs the steps in order:
    sharing a ``service``-like tag (0.80), standalone Lambdas grouped by name prefix (0.60).
 2. **Services** (``grouping.py``): units sharing a name key are one service, across accounts,
    regions and stages (``payments-api-prod`` + ``PaymentsApiStaging`` + tag ``service: payments-api``).
+   Resources one Terraform folder or module call declares (``iac.py``: an infrastructure repository's
+   ``iac_resource`` facts) are then one service, named for the folder, with its databases and queues.
 3. **Attachments** (``attachments.py``): databases, queues, image repositories and alarms join the
    service that owns them through stack membership, event sources, images, alarm targets, tags or
    name prefix; they never become services themselves.
@@ -18,7 +20,8 @@ fingerprints. ``reconcile()`` (``reconciler.py``) runs the steps in order:
    stay apart. Then one service seen under two spellings in different stages is merged (``grouping.py``).
 5. **Drafts** (``drafts.py``, ``classify.py``): repositories with no infrastructure become components
    (archived and forked ones are excluded).
-6. Owner evidence (``owners.py``): what CODEOWNERS, catalog-info, commits, permissions and tags say,
+6. Owner evidence (``owners.py``): what CODEOWNERS (and the owner of a service's Terraform folder,
+   ``iac.py``), catalog-info, commits, permissions and tags say,
    handed over as data; the ownership step scores it (``ownership.inference``). The last deploy
    (``last_deploy.py``): GitHub deployments and deploy workflow runs first, else ECS and Lambda. Then identity
    across runs (``catalog.identity``). Corrections apply to stored services, never here (``ownership.corrections``).

@@ -6,6 +6,7 @@ from typing import Iterable
 from catalog import naming
 from catalog.reconcile import classify
 from catalog.reconcile.grouping import Group
+from catalog.reconcile.iac import Declarations
 from catalog.reconcile.last_deploy import LastDeploys
 from catalog.reconcile.owners import OwnerEvidence
 from catalog.reconcile.repositories import Repositories
@@ -62,10 +63,12 @@ def make_names_unique(drafts: list[ServiceDraft]) -> None:
 class DraftBuilder:
     """Builds the draft of one service group or one repository-only component."""
 
-    def __init__(self, repos: Repositories, owners: OwnerEvidence, deploys: LastDeploys | None = None):
+    def __init__(self, repos: Repositories, owners: OwnerEvidence, deploys: LastDeploys | None = None,
+                 declarations: Declarations | None = None):
         self.repos = repos
         self.owners = owners
         self.deploys = deploys
+        self.declarations = declarations
 
     def repo_fields(self, draft: ServiceDraft, repo_id: str) -> None:
         repo = self.repos.repos[repo_id]
@@ -149,6 +152,12 @@ class DraftBuilder:
                                {e["rule"] for e in g.evidence if e["rule"] in ("deploy_workflow", "tagged_resource_group", "explicit_tag")})
         self.owners.gather(draft, g.repo, members, g.existence, g.keys | naming.name_keys(name),
                            {e.name for e in matching})
+        rules = self.declarations.owner_rules(g) if self.declarations else []
+        if rules:  # the folder declaring it has an owner in the infrastructure repository (ownership.signals)
+            draft.owner_evidence["signals"]["iac_codeowners"] = rules
+            draft.evidence.append({"rule": "iac_codeowners", "facts": [r["fact"] for r in rules], "confidence": 0.5,
+                                   "detail": "; ".join(f"{r['repo']} {r['path']}: {r['pattern']} {' '.join(r['owners'])}"
+                                                       for r in rules)})
         if self.deploys:
             draft.last_deploy = self.deploys.for_entry(self.repos.repos[g.repo] if g.repo else None, members)
         return draft

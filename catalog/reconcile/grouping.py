@@ -27,6 +27,7 @@ class Group:
     repo: str | None = None
     repo_rule: str = ""
     repo_confidence: float = 0.0
+    iac_sets: list[tuple[str, str, str]] = field(default_factory=list)  # folder sets declaring it (iac.py)
 
     @property
     def existence(self) -> float:
@@ -184,6 +185,7 @@ def merge_related(groups: list[Group], directory: TeamDirectory) -> list[Group]:
         head.names.extend(g.names)
         head.aliases.extend(g.aliases)
         head.evidence.extend(g.evidence)
+        head.iac_sets.extend(g.iac_sets)
         if g.repo and (not head.repo or g.repo_confidence > head.repo_confidence):
             head.repo, head.repo_rule, head.repo_confidence = g.repo, g.repo_rule, g.repo_confidence
         head.evidence.append({"rule": "same_service_across_stages", "facts": [g.units[0].anchor.external_id],

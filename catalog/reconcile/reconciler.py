@@ -9,6 +9,7 @@ from catalog.reconcile.attachments import attach
 from catalog.reconcile.classify import infrastructure_module
 from catalog.reconcile.drafts import DraftBuilder, aliases_for, make_names_unique
 from catalog.reconcile.grouping import merge_related, merge_units
+from catalog.reconcile.iac import Declarations
 from catalog.reconcile.last_deploy import LastDeploys
 from catalog.reconcile.owners import OwnerEvidence, team_directory_data
 from catalog.reconcile.repositories import Repositories
@@ -28,10 +29,12 @@ def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, existing:
     finder = UnitFinder(ix, repos, excluded)
     data_stacks = finder.find()
     groups = merge_units(finder.units)
+    declarations = Declarations(ix, repos)
+    groups = declarations.merge_declared(groups)   # before attach: what Terraform declares together is known
     attach(groups, data_stacks, ix, directory, excluded)
     link_repositories(groups, ix, repos)
     groups = merge_related(groups, directory)
-    builder = DraftBuilder(repos, OwnerEvidence(ix, repos), LastDeploys(ix))
+    builder = DraftBuilder(repos, OwnerEvidence(ix, repos), LastDeploys(ix), declarations)
     drafts = [builder.service(g) for g in groups]
     linked = {g.repo for g in groups if g.repo}
     for repo_id, repo in repos.repos.items():

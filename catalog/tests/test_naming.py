@@ -61,3 +61,13 @@ def test_data_words_split_glued_data_suffixes():
     assert naming.data_words("remit-schedulerdb") == ("remit", "scheduler", "db")
     assert naming.data_words("frauddb6") == ("fraud", "db", "6")
     assert naming.data_words("orders-prod-jobs-dlq") == ("orders", "jobs", "dlq")
+
+
+def test_owner_tag_spellings_of_one_team_resolve_to_it():
+    from catalog.naming import TeamDirectory
+    directory = TeamDirectory([{"slug": "claims", "name": "Claims", "members": ["ana"]},
+                               {"slug": "policy", "name": "Policy Admin", "members": ["bo"]}],
+                              [{"login": "ana", "email": "ana.silva@larkspur.test"}])
+    for value in ("claims", "team-claims", "Claims Team", "ana.silva@larkspur.test", "@larkspur/claims"):
+        assert directory.resolve(value, keep_unknown=False) == ("claims",), value
+    assert directory.resolve("Policy Admin Team", keep_unknown=False) == ("policy",)

@@ -107,6 +107,8 @@ REPOS = {
     "repo-readme-link-openers": (lambda b: True, False),
     "repo-readme-rst-spaces": (lambda b: True, False),
     "repo-readme-rst-bare-refs": (lambda b: True, False),
+    "repo-terraform-dense": (lambda b: [f.name for f in _kinds(b, "iac_resource")] == ["tf-ok"]
+                             and {"input_too_large", "unresolved_expression"} <= _reasons(b), True),
 }
 
 

@@ -9,6 +9,8 @@ Each style is a different kind of company, so discovery can't overfit to the bun
 - ``legacy``: archived and forked repos, Terraform-made infra without stacks, cron lambdas without repos.
 - ``realorg``: code-named repos, a shared cluster and platform-owned data, people who left, unowned services,
   two-region deploys under one name.
+- ``terraform``: no CloudFormation; one infrastructure repository declares every service (a folder or a module
+  call each, CODEOWNERS per folder), mixed or missing tags, app repos that only redeploy.
 
 The truth is built alongside the data: every owner it names is supported by signals in the data (tags,
 CODEOWNERS, team permissions, catalog-info, commit authors), and by at least two of them when a

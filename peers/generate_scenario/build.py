@@ -9,6 +9,7 @@ from .styles.legacy import legacy_style
 from .styles.multi_account import multi_account_style
 from .styles.realorg import realorg_style
 from .styles.serverless import serverless_style
+from .styles.terraform import terraform_style
 from .styles.users import users_style
 
 # style -> (builder, org login, org name, e-mail domain); a builder fills the company and returns its description
@@ -19,6 +20,7 @@ STYLES: dict[str, tuple[Callable[[Company, int], str], str, str, str]] = {
     "drift": (drift_style, "umbrella", "Umbrella Health", "umbrella.test"),
     "legacy": (legacy_style, "vandelay", "Vandelay Industries", "vandelay.test"),
     "realorg": (realorg_style, "quillfeather", "Quillfeather Commerce", "quillfeather.test"),
+    "terraform": (terraform_style, "larkspur", "Larkspur Mutual", "larkspur.test"),
 }
 
 

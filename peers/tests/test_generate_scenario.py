@@ -77,6 +77,13 @@ class Index:
             for m in t.get("members") or []:
                 self.teams_of[m].add(t["slug"])
         self.repos = {f"{org['login']}/{r['name']}": r for r in org["repos"]}
+        # Terraform text per folder name (services/claims-intake/*.tf -> claimsintake): a reader of an
+        # infrastructure repository ties a resource named in a service's folder to that service
+        self.tf_folders: dict[str, str] = defaultdict(str)
+        for r in org["repos"]:
+            for path, text in (r.get("files") or {}).items():
+                if path.endswith(".tf") and "/" in path:
+                    self.tf_folders[_norm(path.rsplit("/", 2)[-2])] += text
         self.perms: dict[str, dict[str, str]] = defaultdict(dict)
         for t in org["teams"]:
             for repo, perm in (t.get("repos") or {}).items():
@@ -206,7 +213,23 @@ class Index:
             for kind, team in sources.items():
                 if team:
                     out[kind].add(team)
+        team = self.infra_folder_team(service["name"])
+        if team:
+            out["infra_codeowners"].add(team)
         return {k: v for k, v in out.items() if v}
+
+    def infra_folder_team(self, name: str) -> str | None:
+        """The team CODEOWNERS gives the service's own Terraform folder (``services/<name>/``) in an
+        infrastructure repository; a catch-all rule says who runs that repository, not who owns the service."""
+        for repo in self.repos.values():
+            tf = sorted(p for p in repo["files"] if p.startswith(f"services/{name}/") and p.endswith(".tf"))
+            for where in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):
+                if tf and where in repo["files"]:
+                    owners, _, pattern, _ = CodeOwners(repo["files"][where]).matching_line(tf[0])
+                    if pattern and pattern.strip() not in ("*", "/*", "**", "/**", "/"):
+                        return self.team_of_owners(owners)
+                    break
+        return None
 
 
 @lru_cache(maxsize=None)
@@ -371,7 +394,8 @@ def test_repos_are_linkable_to_their_infrastructure(which):
 
 @pytest.mark.parametrize("which", _docs())
 def test_loose_resources_are_named_for_their_service(which):
-    """Outside a stack only the name (or a tag) says which service a resource belongs to."""
+    """Outside a stack only the name, a tag, or the Terraform folder of the service that names it says which
+    service a resource belongs to."""
     doc, index = _doc(which), _index_for(which)
     for svc in doc["truth"]["services"]:
         names = {_norm(n) for n in [svc["name"], *svc["aliases"], (svc["repo"] or "/").split("/")[1]] if n}
@@ -380,7 +404,9 @@ def test_loose_resources_are_named_for_their_service(which):
                 continue
             own = _norm(ref.rsplit("/", 1)[1])
             tagged = {_norm(str(v)) for v in index.tags[ref].values()}
-            assert any(n in own for n in names) or names & tagged, f"{svc['name']}: {ref} is not recognisably its"
+            in_folder = any(f'"{ref.rsplit("/", 1)[1]}"' in index.tf_folders.get(n, "") for n in names)
+            assert any(n in own for n in names) or names & tagged or in_folder, \
+                f"{svc['name']}: {ref} is not recognisably its"
 
 
 # ------------------------------------------------------------------------------------------ generator
@@ -490,3 +516,21 @@ def test_legacy_style_is_full_of_dead_repos():
     assert sum(1 for s in truth if not s["repo"] and s["resources"]) >= 2
     assert sum(1 for s in truth if s["repo"] and not s["resources"]) >= 3
     assert not [s for s in truth if s["resources"] and all(r.startswith(("rds:", "sqs:")) for r in s["resources"])]
+
+
+def test_terraform_style_declares_everything_in_one_infrastructure_repository():
+    doc = _generated("terraform", 3)
+    regions = [r for a in doc["aws"]["accounts"] for r in a["regions"]]
+    assert not [s for r in regions for s in r.get("stacks", [])]           # no CloudFormation at all
+    repos = {r["name"]: r for r in doc["github"]["orgs"][0]["repos"]}
+    live = repos["terraform-live"]["files"]
+    assert "larkspur/terraform-live" in doc["truth"]["excluded_repos"]
+    folders = {p.split("/")[1] for p in live if p.startswith("services/") and p.endswith(".tf")}
+    assert len(folders) >= 10 and 'module "' in live["environments/prod.tf"]
+    assert all(f"/services/{f}/" in live["CODEOWNERS"] or f in {s["name"] for s in doc["truth"]["services"]
+                                                                  if s["owner"] is None} for f in folders)
+    tags = [t for r in regions for kind in ("lambdas", "sqs_queues", "rds_instances") for x in r.get(kind, [])
+            for t in [x["tags"]]] + [s["tags"] for r in regions for c in r.get("ecs_clusters", []) for s in c["services"]]
+    assert sum(1 for t in tags if not t) >= 3 and {k for t in tags for k in t} >= {"Name", "ManagedBy"}
+    truth = doc["truth"]["services"]
+    assert [s for s in truth if s["owner"] is None and not s["repo"]]       # the orphan nobody owns

@@ -29,10 +29,14 @@ FILE_PATHS = {
     "buildspec_yml": "buildspec.yml",
     "buildspec_yaml": "buildspec.yaml",
     "copilot_workspace": "copilot/.workspace",
+    "tf_main": "main.tf",
 }
-# Folders read as trees (two levels deep: copilot/<service>/manifest.yml), CloudFormation's among them.
+# Folders read as trees (two levels deep: copilot/<service>/manifest.yml), CloudFormation's among them, and
+# the usual homes of Terraform (terraform/, services/<svc>/*.tf and modules/<m>/*.tf of an infrastructure
+# repository, environments/<env>.tf); repo_facts reads at most terraform.MAX_TF_FILES .tf files of them.
 TREE_PATHS = {"workflows": ".github/workflows", "copilot": "copilot", "cloudformation": "cloudformation",
-              "cfn": "cfn", "infrastructure": "infrastructure"}
+              "cfn": "cfn", "infrastructure": "infrastructure", "terraform": "terraform", "tf_services": "services",
+              "tf_modules": "modules", "tf_environments": "environments"}
 
 _FILES = "\n".join(
     f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}'

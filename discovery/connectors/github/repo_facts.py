@@ -15,6 +15,7 @@ from discovery.connectors.github.catalog_info import CATALOG_INFO_NAMES, parse_c
 from discovery.connectors.github.codeowners import parse_codeowners, pick_codeowners
 from discovery.connectors.github.deploy_targets import WORKFLOW_PATH, find_deploy_targets
 from discovery.connectors.github.readme import pick_readme, readme_description
+from discovery.connectors.github.terraform import is_terraform, read_terraform
 
 REPO_OPERATION = "github:repository"
 ORG_OPERATION = "github:organization"
@@ -205,6 +206,23 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.B
         seen.add(external_id)
         declare(facts.FactRecord(kind=facts.GH_DEPLOY_TARGET, external_id=external_id, name=target["name"], account=org,
                              operation=REPO_OPERATION, attributes={"repo": full_name, **target}))
+
+    # what the repository's Terraform declares: kept apart from deploy targets, because an
+    # infrastructure repository declares other repositories' services (it must not become their repository)
+    if any(is_terraform(p) for p in texts):
+        declared, problems = _guarded(batch, "invalid_hcl", f"{full_name}:*.tf", "Terraform",
+                                      lambda: read_terraform(texts), ([], []))
+        for problem in problems:
+            _warning(batch, problem["reason_code"], f"{full_name}:{problem['path']}", problem["message"])
+        seen = set()
+        for d in declared:
+            external_id = facts.github_id(facts.GH_IAC_RESOURCE, org, name, d["address"], d["path"])
+            if external_id in seen:
+                continue
+            seen.add(external_id)
+            declare(facts.FactRecord(kind=facts.GH_IAC_RESOURCE, external_id=external_id, name=d["name"],
+                                     account=org, operation=REPO_OPERATION,
+                                     attributes={"repo": full_name, "tool": "terraform", **d}))
 
     authors, last_commit_at = _commit_summary(repo.get("commits"))
     languages = repo.get("languages") if isinstance(repo.get("languages"), dict) else {}

@@ -195,6 +195,24 @@ def main() -> None:
 
     # --- AWS error messages and log lines ---------------------------------------------------------
     # near misses of every credential shape; "secret" * 700 made the old key=value pattern cubic
+
+    # --- Terraform ---------------------------------------------------------------------------
+    # dense HCL (an 8 500-element list: two tokens every two characters) that with the rest fills the
+    # work cap, beside a file past the size cap, nesting past the parser's recursion, a chain of locals
+    # doubling 40 times and modules calling each other: parse work stays within the token estimate,
+    # and the readable queue is still found
+    write("repo-terraform-dense/services/dense/main.tf", "x = [" + "1," * 8_500 + "]\n")
+    write("repo-terraform-dense/services/huge/main.tf", "# " + "h" * 70_000 + "\n")
+    write("repo-terraform-dense/services/deep/main.tf", "a = " + "[" * 1500 + "]" * 1500 + "\n")
+    chain = "".join(f'  l{i} = "${{local.l{i + 1}}}${{local.l{i + 1}}}"\n' for i in range(40)) + '  l40 = "z"\n'
+    write("repo-terraform-dense/services/chain/main.tf",
+          f"locals {{\n{chain}}}\nresource \"aws_sqs_queue\" \"q\" {{ name = local.l0 }}\n")
+    write("repo-terraform-dense/modules/a/main.tf",
+          'variable "name" {}\nmodule "b" {\n  source = "../b"\n  name   = var.name\n}\n')
+    write("repo-terraform-dense/modules/b/main.tf",
+          'variable "name" {}\nmodule "a" {\n  source = "../a"\n  name   = "${var.name}-x"\n}\n')
+    write("repo-terraform-dense/main.tf", 'resource "aws_sqs_queue" "ok" {\n  name = "tf-ok"\n}\n')
+
     shapes = [
         "secret" * 700,                                     # one long word full of "secret"
         " ".join(f"AKIA{i:011d}" for i in range(150)),     # access key ids one char short

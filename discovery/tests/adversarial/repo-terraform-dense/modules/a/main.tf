@@ -1,0 +1,5 @@
+variable "name" {}
+module "b" {
+  source = "../b"
+  name   = var.name
+}

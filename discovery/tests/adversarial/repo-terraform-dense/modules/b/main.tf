@@ -1,0 +1,5 @@
+variable "name" {}
+module "a" {
+  source = "../a"
+  name   = "${var.name}-x"
+}
