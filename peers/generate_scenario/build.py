@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .company import Company
+from .styles.acquisition import acquisition_style
 from .styles.drift import drift_style
 from .styles.legacy import legacy_style
 from .styles.multi_account import multi_account_style
@@ -17,6 +18,7 @@ STYLES: dict[str, tuple[Callable[[Company, int], str], str, str, str]] = {
     "users": (users_style, "hooli", "Hooli Mobility", "hooli.test"),
     "drift": (drift_style, "umbrella", "Umbrella Health", "umbrella.test"),
     "legacy": (legacy_style, "vandelay", "Vandelay Industries", "vandelay.test"),
+    "acquisition": (acquisition_style, "tessaro", "Tessaro Freight", "tessaro.test"),  # and the acquired quillpay
 }
 
 
