@@ -19,6 +19,7 @@ No app imports: reconcile (catalog) and the ownership model (ownership) both bui
 """
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -326,6 +327,17 @@ def _team_slug(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
 
 
+def team_keys(teams: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The catalog's name of each GitHub team, by (organization, slug): its slug, or ``org/slug`` when a team
+    of another organization discovered with it has the same slug (after an acquisition both companies may
+    have a ``payments`` team; they are different teams)."""
+    pairs = list(dict.fromkeys((str(org or ""), str(slug)) for org, slug in teams))
+    orgs_of: dict[str, set[str]] = defaultdict(set)
+    for org, slug in pairs:
+        orgs_of[slug.lower()].add(org.lower())
+    return {(org, slug): f"{org}/{slug}" if len(orgs_of[slug.lower()]) > 1 and org else slug for org, slug in pairs}
+
+
 def owner_tag_values(tags: dict[str, str]) -> list[str]:
     """Values of the owner-like tags of one resource, most specific key first."""
     found: dict[str, str] = {}
@@ -351,18 +363,29 @@ class TeamDirectory:
         """``teams``: {"slug", "name", "parent", "members"}; ``members``: {"login", "email", "name"};
         ``memberships``: extra (login, team slug) pairs (from member_of links)."""
         self.teams: dict[str, dict[str, Any]] = {}
-        self._by_key: dict[str, str] = {}
+        self.org: str | None = None  # the organization a bare team name means first (``in_org``)
         for team in teams:
             slug = team["slug"]
             self.teams[slug] = team
+        # Each team answers to its slug, name and their noise-free forms, within its organization. A name
+        # that teams of several organizations answer to (two companies' ``payments``) is ambiguous: it
+        # means a team only in the context of an organization, or with the organization written out.
+        self._by_org_key: dict[tuple[str, str], str] = {}
         for slug, team in self.teams.items():
-            for key in (slug, _team_slug(team.get("name") or ""), self._compact(slug), self._compact(team.get("name") or "")):
-                if key:
-                    self._by_key.setdefault(key, slug)
-            stripped = self._strip_noise(slug)
-            if stripped:
-                self._by_key.setdefault(stripped, slug)
-                self._by_key.setdefault(self._compact(stripped), slug)
+            org = str(team.get("org") or "").lower()
+            for key in self._name_keys(slug.rsplit("/", 1)[-1], team.get("name") or ""):
+                self._by_org_key.setdefault((org, key), slug)
+        answering: dict[str, set[str]] = defaultdict(set)
+        for (org, key), slug in self._by_org_key.items():
+            answering[key].add(org)
+        self._orgs = {org for org, _ in self._by_org_key if org}
+        self._by_key: dict[str, str] = {}
+        self._ambiguous: set[str] = set()
+        for (org, key), slug in self._by_org_key.items():
+            if len(answering[key]) > 1:
+                self._ambiguous.add(key)
+            else:
+                self._by_key[key] = slug
         raw: dict[str, set[str]] = defaultdict(set)
         for slug, team in self.teams.items():
             for login in team.get("members") or ():
@@ -373,6 +396,21 @@ class TeamDirectory:
         self.user_teams = {login: self._most_specific(slugs) for login, slugs in raw.items()}
         self.email_login = {str(m["email"]).lower(): m["login"].lower() for m in members if m.get("email")}
         self.logins = {m["login"].lower() for m in members} | set(raw)
+
+    @classmethod
+    def _name_keys(cls, slug: str, name: str) -> list[str]:
+        keys = [slug, _team_slug(name), cls._compact(slug), cls._compact(name)]
+        stripped = cls._strip_noise(slug)
+        if stripped:
+            keys += [stripped, cls._compact(stripped)]
+        return [k for k in keys if k]
+
+    def in_org(self, org: str | None) -> "TeamDirectory":
+        """This directory where a bare name several organizations' teams answer to means ``org``'s team
+        (a name written in that organization's repository, or on a service deployed from one)."""
+        view = copy.copy(self)
+        view.org = str(org).lower() if org else None
+        return view
 
     @staticmethod
     def _compact(value: str) -> str:
@@ -413,11 +451,21 @@ class TeamDirectory:
             if v.startswith(prefix):
                 v = v[len(prefix):]
         v = v.lstrip("@")
+        org = self.org
         if "/" in v:
-            v = v.rsplit("/", 1)[1]
+            if v in self.teams:  # a team key written out: "quillpay/payments"
+                return v
+            written, v = v.rsplit("/", 1)
+            written = written.rsplit("/", 1)[-1]
+            if written in self._orgs:  # "@org/team": that org's team
+                org = written
         for key in (v, _team_slug(v), self._compact(v), self._strip_noise(v), self._compact(self._strip_noise(v))):
-            if key and key in self._by_key:
+            if not key:
+                continue
+            if key in self._by_key:
                 return self._by_key[key]
+            if org is not None and (org, key) in self._by_org_key:
+                return self._by_org_key[(org, key)]
         return None
 
     def resolve(self, value: str, *, keep_unknown: bool) -> tuple[str, ...]:
@@ -450,6 +498,8 @@ class TeamDirectory:
         bare = lowered.rsplit("/", 1)[-1].split(":")[-1]
         if bare in self.user_teams:
             return self.user_teams[bare]
+        if any(k in self._ambiguous for k in (bare, _team_slug(bare), self._compact(bare), self._strip_noise(bare))):
+            return ()  # several organizations' teams answer to it: no one team, and no unknown team either
         if keep_unknown or not self.teams:
             slug = self._strip_noise(bare)
             return (slug,) if slug else ()

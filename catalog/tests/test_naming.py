@@ -61,3 +61,36 @@ def test_data_words_split_glued_data_suffixes():
     assert naming.data_words("remit-schedulerdb") == ("remit", "scheduler", "db")
     assert naming.data_words("frauddb6") == ("fraud", "db", "6")
     assert naming.data_words("orders-prod-jobs-dlq") == ("orders", "jobs", "dlq")
+
+
+# --- teams of two organizations (an acquisition: both companies have a payments team) ----------------
+TWO_ORGS = naming.TeamDirectory(
+    teams=[{"slug": "tessaro/payments", "name": "Payments", "parent": None, "members": ["ana"], "org": "tessaro"},
+           {"slug": "quillpay/payments", "name": "Payments", "parent": None, "members": ["bo"], "org": "quillpay"},
+           {"slug": "risk", "name": "Risk", "parent": None, "members": ["cy"]}],
+    members=[{"login": "ana", "email": "ana@tessaro.test"}, {"login": "bo", "email": "bo@quillpay.test"}])
+
+
+def test_a_slug_two_organizations_share_is_qualified_and_the_others_are_not():
+    keys = naming.team_keys([("tessaro", "payments"), ("tessaro", "dispatch"), ("quillpay", "payments"),
+                             ("quillpay", "risk")])
+    assert keys == {("tessaro", "payments"): "tessaro/payments", ("tessaro", "dispatch"): "dispatch",
+                    ("quillpay", "payments"): "quillpay/payments", ("quillpay", "risk"): "risk"}
+    assert naming.team_keys([("acme", "payments"), ("acme", "risk")]) == {("acme", "payments"): "payments",
+                                                                          ("acme", "risk"): "risk"}
+
+
+@pytest.mark.parametrize("value, teams", [
+    ("@quillpay/payments", ("quillpay/payments",)), ("@tessaro/payments", ("tessaro/payments",)),
+    ("tessaro/payments", ("tessaro/payments",)), ("bo@quillpay.test", ("quillpay/payments",)),
+    ("Risk", ("risk",)), ("payments", ()), ("Payments Team", ()), ("group:payments", ())])
+def test_a_bare_name_two_organizations_answer_to_means_no_team_by_itself(value, teams):
+    assert TWO_ORGS.resolve(value, keep_unknown=True) == teams
+
+
+def test_in_an_organization_a_bare_shared_name_means_that_organizations_team():
+    assert TWO_ORGS.in_org("quillpay").resolve("Payments", keep_unknown=True) == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("group:payments", keep_unknown=True) == ("tessaro/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("@quillpay/payments", keep_unknown=False) == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("quillpay").resolve("risk", keep_unknown=True) == ("risk",)
+    assert TWO_ORGS.resolve("payments", keep_unknown=True) == ()  # the view leaves the directory as it was

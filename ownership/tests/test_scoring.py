@@ -137,3 +137,27 @@ def test_owner_only_through_commits_and_team_permissions_end_to_end():
 
 def test_tag_votes_split_a_resource_between_two_named_teams():
     assert tag_votes([{"team": "payments", "owner": "risk"}, {"Team": "payments"}], DIRECTORY) == {"payments": 1.5, "risk": 0.5}
+
+
+def test_two_organizations_payments_teams_own_their_own_repositories():
+    """After an acquisition both orgs have a ``payments`` team: each repository's bare names (catalog-info,
+    tags) mean its own org's team, and owners are reported as ``org/slug``."""
+    import yaml
+
+    from peers.scenario import parse_scenario
+
+    def org(login, person, repo):
+        return {"login": login, "members": [{"login": person, "email": f"{person}@{login}.test"}],
+                "teams": [{"slug": "payments", "name": "Payments", "members": [person], "repos": {}}],
+                "repos": [{"name": repo, "files": {
+                    "README.md": f"# {repo}\n", "catalog-info.yaml": yaml.safe_dump({
+                        "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+                        "metadata": {"name": repo}, "spec": {"type": "service", "owner": "group:payments"}})},
+                    "commits": [{"author": "someone-else", "date": "2026-10-01T12:00:00Z", "message": "x"}]}]}
+
+    doc = {"format": "roster-scenario/1", "name": "two-orgs", "aws": {"accounts": []},
+           "github": {"orgs": [org("tessaro", "ana", "rate-api"), org("quillpay", "bo", "payout-router")]}}
+    result = run(parse_scenario(yaml.safe_dump(doc)))
+    owners = {d.name: o["owner"] for d in result.services for k, o in infer_drafts(result).items() if k == d.key}
+    assert owners == {"rate-api": "tessaro/payments", "payout-router": "quillpay/payments"}
+    assert sorted(t["slug"] for t in result.directory["teams"]) == ["quillpay/payments", "tessaro/payments"]
