@@ -4,6 +4,7 @@ scores it against the team directory of the same run. Nothing here decides an ow
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 
 from catalog.naming import owner_tag_values, team_keys
 from catalog.reconcile.repositories import Repositories
@@ -84,8 +85,25 @@ class OwnerEvidence:
         self.ix = ix
         self.repos = repos
         self.team_key = team_key_by_id(ix)
+        self.account_org: dict[str, str] = {}
         self.login_by_email = {str((m.attributes or {}).get("email")).lower(): m.name
                                for m in ix.by_kind.get(GH_MEMBER, ()) if (m.attributes or {}).get("email")}
+
+    def learn_accounts(self, groups) -> None:
+        """Which GitHub organization each AWS account belongs to: the one whose repositories deploy most of the
+        services found in it, by a clear margin (at least twice any other's). After an acquisition a bare team
+        name on a service with no repository then means the team of the organization that runs its account."""
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for g in groups:
+            repo = self.repos.repos.get(g.repo) if g.repo else None
+            if repo is None or not repo.account:
+                continue
+            for account in {claim[0].account for claim in g.members.values() if claim[0].account}:
+                counts[account][repo.account] += 1
+        for account, orgs in counts.items():
+            (org, n), *rest = orgs.most_common(2)
+            if not rest or n >= 2 * rest[0][1]:
+                self.account_org[account] = org
 
     def repo_signals(self, repo_id: str, entity_names: set[str]) -> dict:
         """The repository's evidence: its CODEOWNERS rules, catalog-info owners, commit authors, team permissions."""
@@ -130,6 +148,10 @@ class OwnerEvidence:
                    "contacts": [], "commit_authors": {}, "permissions": [], "tags": tagged}
         if repo_id:
             signals.update(self.repo_signals(repo_id, set(entity_names)))
+        else:
+            orgs = {self.account_org.get(m.account) for m in members}
+            if len(orgs) == 1 and None not in orgs:
+                signals["org"] = orgs.pop()
         draft.owner_tags = sorted({v for t in tagged for v in owner_tag_values(t)})
         parts = [[EXISTENCE_WEIGHT, existence], [OWNER_WEIGHT, "owner"]]
         if draft.repo:
