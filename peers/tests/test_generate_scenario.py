@@ -91,6 +91,17 @@ class Index:
             for r in org["repos"]:
                 self.repos[f"{login}/{r['name']}"] = r
                 self.repo_org[f"{login}/{r['name']}"] = login
+        # whose an account is: the org whose repositories deploy most of its services (twice any other's)
+        per_account: dict[str, Counter] = defaultdict(Counter)
+        for svc in doc["truth"]["services"]:
+            if svc.get("repo") and svc["repo"] in self.repo_org:
+                for acct in {ref.split(":", 1)[1].split("/")[0] for ref in svc.get("resources") or []}:
+                    per_account[acct][self.repo_org[svc["repo"]]] += 1
+        self.account_org = {}
+        for acct, counts in per_account.items():
+            (org, n), *rest = counts.most_common(2)
+            if not rest or n >= 2 * rest[0][1]:
+                self.account_org[acct] = org
 
     def _region(self, acct: str, region: dict) -> None:
         pre = f"{acct}/{region['name']}/"
@@ -202,7 +213,9 @@ class Index:
     def signals(self, service: dict, shared_repo: bool) -> dict[str, set[str]]:
         """Which teams each kind of evidence names for ``service``."""
         out: dict[str, set[str]] = defaultdict(set)
-        org = self.repo_org.get(service["repo"]) if service["repo"] else None  # the org bare team names mean
+        # the org bare team names mean: the repository's, else the one that runs the service's account
+        accounts = {self.account_org.get(ref.split(":", 1)[1].split("/")[0]) for ref in service["resources"]}
+        org = self.repo_org.get(service["repo"]) if service["repo"] else (accounts.pop() if len(accounts) == 1 else None)
         tagged: Counter = Counter()  # tags written per team; a lone stale tag among many is outvoted
         for ref in service["resources"]:
             tagged.update({t for k, v in self.declared.get(ref, {}).items()

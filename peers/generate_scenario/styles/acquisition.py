@@ -55,7 +55,14 @@ def acquisition_style(c: Company, n: int) -> str:
     c.team("platform", "Platform", 3, description="Quillpay's build and hosting")
     c.cross_members(list(ACQUIRED_DOMAINS), 2)
     quill = c.region("quillpay-prod", "eu-west-1")
+    sandbox = c.region("quillpay-sandbox", "eu-west-1")
+    quill_payments = c.solo("payments")
     c.use_org(PARENT)
+    # after the deal a few Quillpay engineers were invited into Tessaro's org and joined its teams
+    for login in rng.sample(quill_payments, 1):
+        c.members[login] = c.other_orgs[ACQUIRED]["members"][login]
+        c.teams_of[login] = set()
+        c.join(login, "payments")
 
     def parent_ecs(team: str) -> None:
         name = pick_name(c, PARENT_DOMAINS[team][0], PARENT_SUFFIXES)
@@ -113,15 +120,27 @@ def acquisition_style(c: Company, n: int) -> str:
             refs.append(quill.queue(f"{svc}_jobs"))
         if rng.random() < 0.4:
             quill.alarm(f"{svc}_cpu", refs[0], rng.choice(["OK", "ALARM"]))
-        stack = rng.choice([f"{camel(name)}Stack", f"{camel(name)}Prod"])
+        prod_stack = rng.choice([f"{camel(name)}Stack", f"{camel(name)}Prod"])
         tags = {"Team": ACQUIRED_DOMAINS.get(team, ("", "Platform"))[1], "CostCentre": f"QP-{rng.randint(10, 99)}"} \
             if rng.random() < 0.7 else {}
-        res = [r.truth for r in refs] + [quill.stack(stack, tags, refs)]
-        return name, res, svc, [stack]
+        res = [r.truth for r in refs] + [quill.stack(prod_stack, tags, refs)]
+        stacks = [prod_stack]
+        if rng.random() < 0.4:  # Quillpay's sandbox account runs a copy for merchants' integration tests
+            box = sandbox.ecs("quill-sandbox", svc, image)
+            stacks.append(f"{camel(name)}Sandbox")
+            res += [box.truth, sandbox.stack(stacks[-1], dict(tags), [box])]
+        return name, res, svc, stacks
 
-    def quill_repo_files(name: str, lang: str, svc: str, what: str, jenkins: bool, extra_targets=()) -> dict:
-        files = {"README.md": readme(camel(name), what, badges=rng.random() < 0.4, repo=c.full(name))}
+    def quill_repo_name(name: str, lang: str) -> str:
+        """How Quillpay named repositories: .NET solutions ``Quillpay.PayoutRouter``, Ruby gems in snake case."""
+        return {"C#": f"Quillpay.{camel(name)}", "Ruby": snake(name)}.get(lang) or rng.choice([name, f"{name}-service"])
+
+    def quill_repo_files(name: str, repo: str, lang: str, svc: str, stacks: list[str], what: str, jenkins: bool,
+                         extra_targets=()) -> dict:
+        files = {"README.md": readme(camel(name), what, badges=rng.random() < 0.4, repo=c.full(repo))}
         targets = [("deploy-quill", quill.acct, "eu-west-1", f"quill-main/{svc}"), *extra_targets]
+        if len(stacks) > 1:
+            targets.insert(0, ("deploy-sandbox", sandbox.acct, "eu-west-1", f"quill-sandbox/{svc}"))
         if jenkins and not extra_targets:
             files["Jenkinsfile"] = jenkinsfile(quill.acct, "quill-main", svc, "eu-west-1", image_repo=name)
         else:
@@ -133,11 +152,12 @@ def acquisition_style(c: Company, n: int) -> str:
         c.use_org(ACQUIRED)
         name, res, svc, stacks = quill_ecs(team)
         lang = rng.choice(["Java", "C#", "Ruby"])
+        repo = quill_repo_name(name, lang)
         what = f"{camel(name)} ({lang}): {name.split('-')[0]} {rng.choice(['processing', 'orchestration', 'API'])}."
-        c.repo(name, team, description=what, language=lang, branch=rng.choice(["master", "main"]),
-               files=quill_repo_files(name, lang, svc, what, jenkins=rng.random() < 0.4))
-        c.own(name, team, p_codeowners=0.7, places=("CODEOWNERS", ".github/CODEOWNERS"), p_perm=0.8, p_catalog=0.1)
-        c.service(name, owner_key(ACQUIRED, team), name, res, aliases=[svc, *stacks])
+        c.repo(repo, team, description=what, language=lang, branch=rng.choice(["master", "main"]),
+               files=quill_repo_files(name, repo, lang, svc, stacks, what, jenkins=rng.random() < 0.4))
+        c.own(repo, team, p_codeowners=0.7, places=("CODEOWNERS", ".github/CODEOWNERS"), p_perm=0.8, p_catalog=0.1)
+        c.service(name, owner_key(ACQUIRED, team), repo, res, aliases=[repo, svc, *stacks])
         c.use_org(PARENT)
 
     def acquired_lambda(team: str) -> None:
@@ -150,15 +170,16 @@ def acquisition_style(c: Company, n: int) -> str:
         stack = f"{camel(name)}Stack"
         res = [r.truth for r in refs] + [quill.stack(stack, {"Team": ACQUIRED_DOMAINS[team][1]}, refs)]
         lang = {"j": "Java", "d": "C#", "r": "Ruby"}[runtime[0]]
+        repo = quill_repo_name(name, lang)
         what = f"{camel(name)}: {name.split('-')[0]} events on Lambda ({lang}, CloudFormation)."
-        files = {"README.md": readme(camel(name), what, badges=False, repo=c.full(name)),
+        files = {"README.md": readme(camel(name), what, badges=False, repo=c.full(repo)),
                  "template.yml": "AWSTemplateFormatVersion: '2010-09-09'\nDescription: " + what + "\n",
                  ".github/workflows/ci.yml": ci_workflow(lang),
                  ".github/workflows/deploy.yml": wf_cloudformation([("deploy-prod", quill.acct, "eu-west-1", stack)],
                                                                    "template.yml")}
-        c.repo(name, team, description=what, language=lang, files=files)
-        c.own(name, team, p_codeowners=0.7, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.0)
-        c.service(name, owner_key(ACQUIRED, team), name, res, aliases=[stack])
+        c.repo(repo, team, description=what, language=lang, files=files)
+        c.own(repo, team, p_codeowners=0.7, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.0)
+        c.service(name, owner_key(ACQUIRED, team), repo, res, aliases=[repo, stack])
         c.use_org(PARENT)
 
     def migrating(team: str) -> None:
@@ -170,12 +191,13 @@ def acquisition_style(c: Company, n: int) -> str:
             refs.append(prod.queue(f"{name}-prod-events"))
         res += [r.truth for r in refs] + [prod.stack(f"{name}-prod", {"team": team, "migrated-from": "quillpay"}, refs)]
         lang = rng.choice(["Java", "C#"])
+        repo = quill_repo_name(name, lang)
         what = f"{camel(name)} ({lang}). Migrating from the Quillpay account to Tessaro's prod account (both live)."
-        c.repo(name, team, description=what, language=lang,
-               files=quill_repo_files(name, lang, svc, what, jenkins=False,
+        c.repo(repo, team, description=what, language=lang,
+               files=quill_repo_files(name, repo, lang, svc, stacks, what, jenkins=False,
                                       extra_targets=[("deploy-tessaro", prod.acct, "us-east-1", f"tessaro-prod/{name}")]))
-        c.own(name, team, p_codeowners=0.8, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.0, force=1)
-        c.service(name, owner_key(ACQUIRED, team), name, res, aliases=[svc, *stacks])
+        c.own(repo, team, p_codeowners=0.8, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.0, force=1)
+        c.service(name, owner_key(ACQUIRED, team), repo, res, aliases=[repo, svc, *stacks])
         c.use_org(PARENT)
 
     def moved() -> None:
@@ -190,8 +212,11 @@ def acquisition_style(c: Company, n: int) -> str:
                       "Jenkinsfile": jenkinsfile(quill.acct, "quill-main", svc, "eu-west-1", image_repo=name)})
         c.exclude(name)
         c.use_org(PARENT)
-        c.repo(name, "payments", description=what, language=lang, files=quill_repo_files(name, lang, svc, what, jenkins=False))
-        c.own(name, "payments", p_codeowners=0.9, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.2, force=1)
+        repo = c.repo(name, "payments", description=what, language=lang,
+                      files=quill_repo_files(name, name, lang, svc, stacks, what, jenkins=False))
+        for commit in repo["commits"][len(repo["commits"]) * 2 // 3:]:  # a transfer keeps the history
+            commit["author"] = rng.choice(quill_payments)
+        c.own(name, "payments", p_codeowners=1.0, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.3, force=2)
         c.service(name, owner_key(PARENT, "payments"), name, res, aliases=[svc, *stacks])
 
     def web(team: str) -> None:
@@ -220,6 +245,22 @@ def acquisition_style(c: Company, n: int) -> str:
         c.service(name, owner_key(org, "platform"), name, [])
         c.use_org(PARENT)
 
+    def quill_norepo(team: str) -> None:
+        """Made by hand in Quillpay's console years ago: no repository, only the ``Team`` tag (when its slug is
+        one both orgs have, the account, where Quillpay's repositories deploy, says whose)."""
+        name = pick_name(c, ACQUIRED_DOMAINS[team][0], ["cron", "export", "reconciler"])
+        fn = quill.function(f"svc_{snake(name)}", "java11", "Handler::handleRequest",
+                            tags={"Team": ACQUIRED_DOMAINS[team][1], "CreatedBy": "console"})
+        c.service(name, owner_key(ACQUIRED, team), None, [fn.truth], aliases=[fn.ref[7:]])
+
+    def parent_norepo() -> None:
+        """Tessaro platform's account plumbing, clicked together in the console: only its ``team`` tag (a slug both
+        orgs have; the account, where Tessaro's repositories deploy, says whose)."""
+        name = c.unique(lambda: rng.choice(["cost-anomaly-notifier", "guardduty-to-slack", "ami-janitor",
+                                            "cloudtrail-digest", "quota-watcher"]))
+        fn = prod.function(name, "python3.12", "index.handler", tags={"team": "platform", "created-by": "console"})
+        c.service(name, owner_key(PARENT, "platform"), None, [fn.truth])
+
     def leftovers() -> None:
         """A function in each account that nobody claims: no tags, no repository, no owner."""
         fn = prod.function(c.fresh(["s3-replay-tmp", "manual-backfill-2024", "adhoc-sns-fanout"]), "python3.12",
@@ -230,14 +271,16 @@ def acquisition_style(c: Company, n: int) -> str:
         c.service(fn.ref[7:].removeprefix("svc_").replace("_", "-"), None, None, [fn.truth], aliases=[fn.ref[7:]])
 
     parent_teams, acquired_teams = list(PARENT_DOMAINS), list(ACQUIRED_DOMAINS)
-    plan = split(n - 2, [("p-ecs", 0.24), ("p-lambda", 0.1), ("web", 0.05), ("p-lib", 0.05), ("q-ecs", 0.22),
-                         ("q-lambda", 0.12), ("q-lib", 0.05), ("migrating", 0.09), ("moved", 0.08)], rng)
+    plan = split(n - 2, [("p-ecs", 0.22), ("p-lambda", 0.1), ("p-norepo", 0.03), ("web", 0.05), ("p-lib", 0.05),
+                         ("q-ecs", 0.2), ("q-lambda", 0.1), ("q-norepo", 0.04), ("q-lib", 0.04), ("migrating", 0.09),
+                         ("moved", 0.08)], rng)
     for i, kind in enumerate(plan):
         pt = parent_teams[i % len(parent_teams)] if rng.random() < 0.7 else rng.choice(parent_teams)
         qt = acquired_teams[i % len(acquired_teams)] if rng.random() < 0.7 else rng.choice(acquired_teams)
         {"p-ecs": lambda: parent_ecs(pt), "p-lambda": lambda: parent_lambda(pt), "web": lambda: web(pt),
          "p-lib": lambda: library(PARENT), "q-ecs": lambda: acquired_ecs(qt), "q-lambda": lambda: acquired_lambda(qt),
-         "q-lib": lambda: library(ACQUIRED), "migrating": lambda: migrating(qt), "moved": moved}[kind]()
+         "q-lib": lambda: library(ACQUIRED), "migrating": lambda: migrating(qt), "moved": moved,
+         "q-norepo": lambda: quill_norepo(qt), "p-norepo": parent_norepo}[kind]()
     leftovers()
     archived_and_forks(c, [("dock-scheduler-poc", "dispatch", "Dock scheduling spike.")],
                        [("aws-sdk-go-v2", "Go", "AWS SDK for the Go programming language.")])
