@@ -7,6 +7,7 @@ Each style is a different kind of company, so discovery can't overfit to the bun
 - ``users``: CODEOWNERS naming people and e-mails, nested teams, a monorepo, ownership only in commits/permissions.
 - ``drift``: infra names drift from repo names, stale / conflicting / oddly spelled tags, github_repo tags.
 - ``legacy``: archived and forked repos, Terraform-made infra without stacks, cron lambdas without repos.
+- ``acquisition``: two GitHub orgs and two companies' accounts, same-slug teams, services moving between them.
 
 The truth is built alongside the data: every owner it names is supported by signals in the data (tags,
 CODEOWNERS, team permissions, catalog-info, commit authors), and by at least two of them when a
