@@ -18,7 +18,9 @@ against the team directory of the same run (``TeamDirectoryInput``):
     service (a monorepo folder named after it owns it); ``signals.catalog_info``: owner strings of the
     catalog-info entities that speak for the service; ``signals.commit_authors``: ``{login: commits}``;
     ``signals.permissions``: ``[[team slug, permission], ...]``; ``signals.tags``: the service's resources'
-    own tags, one dict per resource.
+    own tags, one dict per resource; ``signals.org`` (optional): the GitHub organization a bare team name
+    means when teams of several orgs share it (the repository's org, or the org running the service's account).
+    A team slug two orgs share is ``org/slug`` (``catalog.naming.team_keys``).
   - ``confidence``: ``{"parts": [[weight, value], ...]}``, the service's composite confidence as catalog
     weighs it, with ``"owner"`` as the value of the owner's part: the inferred owner's confidence, or
     no part at all when nobody owns the service.
