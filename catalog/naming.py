@@ -442,7 +442,13 @@ class TeamDirectory:
         return not self.teams or team in self.teams
 
     def teams_of_user(self, login: str) -> tuple[str, ...]:
-        return self.user_teams.get(login.lower().lstrip("@"), ())
+        """A person's teams; one in teams of several orgs (an engineer of the acquired company who also joined
+        the parent's team) speaks, in an organization's context, for their teams there."""
+        teams = self.user_teams.get(login.lower().lstrip("@"), ())
+        if self.org is not None and len(teams) > 1:
+            mine = tuple(t for t in teams if str(self.teams[t].get("org") or "").lower() == self.org)
+            return mine or teams
+        return teams
 
     def team_for(self, value: str) -> str | None:
         """The GitHub team a team-ish name refers to ("@acme/payments", "Payments", "payments-team")."""
@@ -497,7 +503,7 @@ class TeamDirectory:
             return (team,)
         bare = lowered.rsplit("/", 1)[-1].split(":")[-1]
         if bare in self.user_teams:
-            return self.user_teams[bare]
+            return self.teams_of_user(bare)
         if any(k in self._ambiguous for k in (bare, _team_slug(bare), self._compact(bare), self._strip_noise(bare))):
             return ()  # several organizations' teams answer to it: no one team, and no unknown team either
         if keep_unknown or not self.teams:

@@ -36,6 +36,7 @@ def team_directory_data(ix: ResourceIndex) -> dict:
     teams = []
     key_of = team_key_by_id(ix)
     by_org_slug = {(team_org(f), f.name): key_of[f.external_id] for f in ix.by_kind.get(GH_TEAM, ())}
+    several_orgs = len({org for org, _ in by_org_slug}) > 1
     for fact in ix.by_kind.get(GH_TEAM, ()):
         attrs = fact.attributes or {}
         org = team_org(fact)
@@ -47,7 +48,7 @@ def team_directory_data(ix: ResourceIndex) -> dict:
             parent = key_of.get(parents[0].external_id, parents[0].name) if parents else None
         team = {"slug": key_of[fact.external_id], "name": attrs.get("name") or fact.name, "parent": parent,
                 "members": list(attrs.get("members") or [])}
-        if key_of[fact.external_id] != fact.name:  # only a qualified team needs its org to be told apart
+        if several_orgs:  # a team's org tells apart same-slug teams and a person's teams in two orgs
             team["org"] = org
         teams.append(team)
     members = [{"login": f.name, "email": (f.attributes or {}).get("email"), "name": (f.attributes or {}).get("name")}

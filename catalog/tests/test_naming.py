@@ -65,9 +65,9 @@ def test_data_words_split_glued_data_suffixes():
 
 # --- teams of two organizations (an acquisition: both companies have a payments team) ----------------
 TWO_ORGS = naming.TeamDirectory(
-    teams=[{"slug": "tessaro/payments", "name": "Payments", "parent": None, "members": ["ana"], "org": "tessaro"},
-           {"slug": "quillpay/payments", "name": "Payments", "parent": None, "members": ["bo"], "org": "quillpay"},
-           {"slug": "risk", "name": "Risk", "parent": None, "members": ["cy"]}],
+    teams=[{"slug": "tessaro/payments", "name": "Payments", "parent": None, "members": ["ana", "dee"], "org": "tessaro"},
+           {"slug": "quillpay/payments", "name": "Payments", "parent": None, "members": ["bo", "dee"], "org": "quillpay"},
+           {"slug": "risk", "name": "Risk", "parent": None, "members": ["cy"], "org": "quillpay"}],
     members=[{"login": "ana", "email": "ana@tessaro.test"}, {"login": "bo", "email": "bo@quillpay.test"}])
 
 
@@ -94,3 +94,12 @@ def test_in_an_organization_a_bare_shared_name_means_that_organizations_team():
     assert TWO_ORGS.in_org("tessaro").resolve("@quillpay/payments", keep_unknown=False) == ("quillpay/payments",)
     assert TWO_ORGS.in_org("quillpay").resolve("risk", keep_unknown=True) == ("risk",)
     assert TWO_ORGS.resolve("payments", keep_unknown=True) == ()  # the view leaves the directory as it was
+
+
+def test_someone_in_teams_of_two_organizations_speaks_for_their_team_in_the_context_org():
+    """dee came with the acquisition and joined the parent's payments team too: in a Quillpay repository
+    their commits are Quillpay payments' work, in a Tessaro one Tessaro payments'."""
+    assert set(TWO_ORGS.teams_of_user("dee")) == {"tessaro/payments", "quillpay/payments"}
+    assert TWO_ORGS.in_org("quillpay").teams_of_user("dee") == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("@dee", keep_unknown=False) == ("tessaro/payments",)
+    assert TWO_ORGS.in_org("quillpay").teams_of_user("cy") == ("risk",)
