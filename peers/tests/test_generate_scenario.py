@@ -200,10 +200,12 @@ class Index:
         owner = str((yaml.safe_load(text).get("spec") or {}).get("owner") or "")
         return self.team_from_text(owner.removeprefix("group:").removeprefix("default/"), org)
 
-    def commit_team(self, repo: dict) -> str | None:
+    def commit_team(self, repo: dict, org: str | None = None) -> str | None:
         counts: Counter = Counter()
         for c in repo["commits"]:
-            for t in self.teams_of.get(c["author"], ()):
+            teams = self.teams_of.get(c["author"], set())
+            # someone in teams of two orgs speaks, in a repository of one, for their team there
+            for t in {t for t in teams if self.teams[t]["org"] == org} or teams:
                 counts[t] += 1
         top = counts.most_common(2)
         if not top or (len(top) == 2 and top[0][1] == top[1][1]):
@@ -232,7 +234,7 @@ class Index:
             else:
                 sources = {"codeowners": self.codeowners_team(repo, "src/main.py", org),
                            "catalog": self.catalog_team(repo["files"].get("catalog-info.yaml"), org),
-                           "commits": self.commit_team(repo)}
+                           "commits": self.commit_team(repo, org)}
                 out["permissions"] = {t for t, p in self.perms[service["repo"]].items() if p in ("admin", "maintain")}
             for kind, team in sources.items():
                 if team:

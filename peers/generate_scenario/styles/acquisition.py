@@ -245,10 +245,15 @@ def acquisition_style(c: Company, n: int) -> str:
         c.service(name, owner_key(org, "platform"), name, [])
         c.use_org(PARENT)
 
+    norepo_nouns: set[str] = set()
+
     def quill_norepo(team: str) -> None:
         """Made by hand in Quillpay's console years ago: no repository, only the ``Team`` tag (when its slug is
         one both orgs have, the account, where Quillpay's repositories deploy, says whose)."""
-        name = pick_name(c, ACQUIRED_DOMAINS[team][0], ["cron", "export", "reconciler"])
+        # one per noun: two lone functions sharing a prefix would read as one service's functions
+        nouns = [x for x in ACQUIRED_DOMAINS[team][0] if x not in norepo_nouns] or ACQUIRED_DOMAINS[team][0]
+        name = pick_name(c, nouns, ["cron", "export", "reconciler"])
+        norepo_nouns.add(name.split("-")[0])
         fn = quill.function(f"svc_{snake(name)}", "java11", "Handler::handleRequest",
                             tags={"Team": ACQUIRED_DOMAINS[team][1], "CreatedBy": "console"})
         c.service(name, owner_key(ACQUIRED, team), None, [fn.truth], aliases=[fn.ref[7:]])
