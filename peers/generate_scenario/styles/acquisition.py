@@ -156,7 +156,8 @@ def acquisition_style(c: Company, n: int) -> str:
         what = f"{camel(name)} ({lang}): {name.split('-')[0]} {rng.choice(['processing', 'orchestration', 'API'])}."
         c.repo(repo, team, description=what, language=lang, branch=rng.choice(["master", "main"]),
                files=quill_repo_files(name, repo, lang, svc, stacks, what, jenkins=rng.random() < 0.4))
-        c.own(repo, team, p_codeowners=0.7, places=("CODEOWNERS", ".github/CODEOWNERS"), p_perm=0.8, p_catalog=0.1)
+        c.own(repo, team, p_codeowners=0.7, places=("CODEOWNERS", ".github/CODEOWNERS"), p_perm=0.8, p_catalog=0.1,
+              mode=rng.choice(["team", "team", "users"]))  # Quillpay's CODEOWNERS often list people
         c.service(name, owner_key(ACQUIRED, team), repo, res, aliases=[repo, svc, *stacks])
         c.use_org(PARENT)
 
@@ -182,14 +183,18 @@ def acquisition_style(c: Company, n: int) -> str:
         c.service(name, owner_key(ACQUIRED, team), repo, res, aliases=[repo, stack])
         c.use_org(PARENT)
 
+    def tessaro_copy(name: str, team: str) -> list[str]:
+        """The service's new home in Tessaro's prod account, by Tessaro's conventions: truth refs."""
+        refs = [prod.ecs("tessaro-prod", name, f"{quill.acct}.dkr.ecr.eu-west-1.amazonaws.com/{name}:latest")]
+        if rng.random() < 0.5:
+            refs.append(prod.queue(f"{name}-prod-events"))
+        return [r.truth for r in refs] + [prod.stack(f"{name}-prod", {"team": team, "migrated-from": "quillpay"}, refs)]
+
     def migrating(team: str) -> None:
         """Quillpay's service being moved into Tessaro's account: deployed to both from Quillpay's repo."""
         c.use_org(ACQUIRED)
         name, res, svc, stacks = quill_ecs(team)
-        refs = [prod.ecs("tessaro-prod", name, f"{quill.acct}.dkr.ecr.eu-west-1.amazonaws.com/{name}:latest")]
-        if rng.random() < 0.5:
-            refs.append(prod.queue(f"{name}-prod-events"))
-        res += [r.truth for r in refs] + [prod.stack(f"{name}-prod", {"team": team, "migrated-from": "quillpay"}, refs)]
+        res += tessaro_copy(name, team)
         lang = rng.choice(["Java", "C#"])
         repo = quill_repo_name(name, lang)
         what = f"{camel(name)} ({lang}). Migrating from the Quillpay account to Tessaro's prod account (both live)."
@@ -212,8 +217,12 @@ def acquisition_style(c: Company, n: int) -> str:
                       "Jenkinsfile": jenkinsfile(quill.acct, "quill-main", svc, "eu-west-1", image_repo=name)})
         c.exclude(name)
         c.use_org(PARENT)
+        targets = []
+        if rng.random() < 0.4:  # transferred and already running in Tessaro's account as well
+            res += tessaro_copy(name, "payments")
+            targets.append(("deploy-tessaro", prod.acct, "us-east-1", f"tessaro-prod/{name}"))
         repo = c.repo(name, "payments", description=what, language=lang,
-                      files=quill_repo_files(name, name, lang, svc, stacks, what, jenkins=False))
+                      files=quill_repo_files(name, name, lang, svc, stacks, what, jenkins=False, extra_targets=targets))
         for commit in repo["commits"][len(repo["commits"]) * 2 // 3:]:  # a transfer keeps the history
             commit["author"] = rng.choice(quill_payments)
         c.own(name, "payments", p_codeowners=1.0, places=("CODEOWNERS",), p_perm=0.8, p_catalog=0.3, force=2)
