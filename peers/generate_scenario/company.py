@@ -48,6 +48,11 @@ class Company(AwsSide, GitHubSide):
                 setattr(self, key, state[key])
             self.other_logins -= set(self.members)
 
+    def invite(self, login: str, from_org: str) -> None:
+        """A person of another organization joins the one in use (one GitHub login, one person)."""
+        self.members[login] = self.other_orgs[from_org]["members"][login]
+        self.teams_of.setdefault(login, set())
+
     def _park(self) -> None:
         self.other_orgs[self.org_login] = {key: getattr(self, key) for key in self._ORG_STATE}
         self.other_logins |= set(self.members)

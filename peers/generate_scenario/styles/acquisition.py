@@ -48,7 +48,7 @@ def acquisition_style(c: Company, n: int) -> str:
     c.team("platform", "Platform", 4, parent="engineering", description="CI/CD, AWS accounts, shared Go libraries")
     c.cross_members(list(PARENT_DOMAINS) + ["platform"], 3)
     prod, staging = c.region("tessaro-prod", "us-east-1"), c.region("tessaro-staging", "us-east-1")
-    # -- the acquired company: Java, C# and Ruby, CamelCase stacks and svc_ names, one account in eu-west-1
+    # -- the acquired company: Java, C# and Ruby, CamelCase stacks and svc_ names, prod and sandbox in eu-west-1
     c.add_org(ACQUIRED, "Quillpay", "quillpay.test")
     for slug, (_, title) in ACQUIRED_DOMAINS.items():
         c.team(slug, title, rng.randint(3, 5))
@@ -60,8 +60,7 @@ def acquisition_style(c: Company, n: int) -> str:
     c.use_org(PARENT)
     # after the deal a few Quillpay engineers were invited into Tessaro's org and joined its teams
     for login in rng.sample(quill_payments, 1):
-        c.members[login] = c.other_orgs[ACQUIRED]["members"][login]
-        c.teams_of[login] = set()
+        c.invite(login, ACQUIRED)
         c.join(login, "payments")
 
     def parent_ecs(team: str) -> None:
