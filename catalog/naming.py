@@ -12,17 +12,16 @@ Real names drift: ``payment-api``, ``payment_api``, ``PaymentApiProd``, ``svc-pa
 - ``name_keys``: every key a name should be found under (for ``payment-svc`` both
   ``payment`` and ``payment-service``; for ``payment-gateway-service`` also ``payment-gateway``;
   for ``acme-billing-api`` in org ``acme`` also ``billing-api``).
-- ``TeamDirectory``, ``owner_tag_values``, ``tag_votes``: team names in their common spellings
-  (``@acme/payments``, ``Payments``, ``payments-team``, a member's login or e-mail) -> team slugs.
+- ``TeamDirectory``, ``owner_tag_values``, ``tag_votes``, ``team_keys``: team names (``catalog.team_names``,
+  re-exported here).
 
 No app imports: reconcile (catalog) and the ownership model (ownership) both build on it.
 """
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Iterable
 
 from rapidfuzz.distance import Levenshtein
 
@@ -309,162 +308,7 @@ def slug(value: str) -> str:
     return "-".join(words(value))
 
 
-# --- team names ------------------------------------------------------------------------------------------
-# Who a free-text owner name means: reconcile uses it to keep one team's resources together, the ownership
-# model to score owners. Both build a TeamDirectory from the GitHub teams and members discovery saw.
-
-# Tag keys that name an owner, compared lowercase with separators removed.
-OWNER_TAG_KEYS = ("team", "owningteam", "ownerteam", "teamname", "teamowner", "githubteam", "squad",
-                  "owner", "ownedby", "owners", "techowner", "technicalowner", "group", "maintainer",
-                  "maintainers", "maintainedby")
-_KEY_CLEAN = re.compile(r"[^a-z0-9]")
-_TEAM_NOISE = ("team", "squad", "group", "the", "legacy", "old", "former")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _team_slug(value: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
-
-
-def owner_tag_values(tags: dict[str, str]) -> list[str]:
-    """Values of the owner-like tags of one resource, most specific key first."""
-    found: dict[str, str] = {}
-    for key, value in (tags or {}).items():
-        k = _KEY_CLEAN.sub("", key.lower())
-        if k in OWNER_TAG_KEYS and value and str(value).strip():
-            found.setdefault(k, str(value).strip())
-    return [found[k] for k in OWNER_TAG_KEYS if k in found]
-
-
-class TeamDirectory:
-    """GitHub teams and members of the organization(s), and how free-text owner names map to them."""
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any] | None) -> "TeamDirectory":
-        """From its arguments as data (``{"teams", "members", "memberships"}``, as reconcile hands them over)."""
-        data = data or {}
-        return cls(data.get("teams") or (), data.get("members") or (),
-                   [tuple(m) for m in data.get("memberships") or ()])
-
-    def __init__(self, teams: Iterable[dict[str, Any]] = (), members: Iterable[dict[str, Any]] = (),
-                 memberships: Iterable[tuple[str, str]] = ()):
-        """``teams``: {"slug", "name", "parent", "members"}; ``members``: {"login", "email", "name"};
-        ``memberships``: extra (login, team slug) pairs (from member_of links)."""
-        self.teams: dict[str, dict[str, Any]] = {}
-        self._by_key: dict[str, str] = {}
-        for team in teams:
-            slug = team["slug"]
-            self.teams[slug] = team
-        for slug, team in self.teams.items():
-            for key in (slug, _team_slug(team.get("name") or ""), self._compact(slug), self._compact(team.get("name") or "")):
-                if key:
-                    self._by_key.setdefault(key, slug)
-            stripped = self._strip_noise(slug)
-            if stripped:
-                self._by_key.setdefault(stripped, slug)
-                self._by_key.setdefault(self._compact(stripped), slug)
-        raw: dict[str, set[str]] = defaultdict(set)
-        for slug, team in self.teams.items():
-            for login in team.get("members") or ():
-                raw[login.lower()].add(slug)
-        for login, slug in memberships:
-            if slug in self.teams:
-                raw[login.lower()].add(slug)
-        self.user_teams = {login: self._most_specific(slugs) for login, slugs in raw.items()}
-        self.email_login = {str(m["email"]).lower(): m["login"].lower() for m in members if m.get("email")}
-        self.logins = {m["login"].lower() for m in members} | set(raw)
-
-    @staticmethod
-    def _compact(value: str) -> str:
-        return re.sub(r"[^a-z0-9]", "", value.lower())
-
-    @staticmethod
-    def _strip_noise(value: str) -> str:
-        parts = [p for p in _team_slug(value).split("-") if p]
-        while len(parts) > 1 and parts[-1] in _TEAM_NOISE:
-            parts.pop()
-        while len(parts) > 1 and parts[0] in _TEAM_NOISE:
-            parts.pop(0)
-        return "-".join(parts)
-
-    def ancestors(self, slug: str) -> set[str]:
-        seen: set[str] = set()
-        parent = (self.teams.get(slug) or {}).get("parent")
-        while parent and parent not in seen:
-            seen.add(parent)
-            parent = (self.teams.get(parent) or {}).get("parent")
-        return seen
-
-    def _most_specific(self, slugs: set[str]) -> tuple[str, ...]:
-        inherited = set().union(*(self.ancestors(s) for s in slugs)) if slugs else set()
-        return tuple(sorted(slugs - inherited))
-
-    def is_known(self, team: str) -> bool:
-        """A GitHub team (everything counts as known when we see no GitHub teams at all)."""
-        return not self.teams or team in self.teams
-
-    def teams_of_user(self, login: str) -> tuple[str, ...]:
-        return self.user_teams.get(login.lower().lstrip("@"), ())
-
-    def team_for(self, value: str) -> str | None:
-        """The GitHub team a team-ish name refers to ("@acme/payments", "Payments", "payments-team")."""
-        v = value.strip().lower()
-        for prefix in ("group:", "team:"):
-            if v.startswith(prefix):
-                v = v[len(prefix):]
-        v = v.lstrip("@")
-        if "/" in v:
-            v = v.rsplit("/", 1)[1]
-        for key in (v, _team_slug(v), self._compact(v), self._strip_noise(v), self._compact(self._strip_noise(v))):
-            if key and key in self._by_key:
-                return self._by_key[key]
-        return None
-
-    def resolve(self, value: str, *, keep_unknown: bool) -> tuple[str, ...]:
-        """Team slugs an owner reference names: a team, a user (their teams) or an email.
-
-        With ``keep_unknown`` a name that matches no GitHub team or person is kept as a slug
-        (a tag or catalog-info may name a team that has no GitHub team)."""
-        value = str(value or "").strip()
-        if not value:
-            return ()
-        lowered = value.lower()
-        if lowered.startswith("user:"):
-            login = lowered[5:].rsplit("/", 1)[-1]
-            return self.teams_of_user(login)
-        if _EMAIL.match(lowered):
-            login = self.email_login.get(lowered)
-            if login:
-                return self.teams_of_user(login)
-            team = self.team_for(lowered.split("@", 1)[0])
-            return (team,) if team else ()
-        if lowered.startswith("@") and "/" not in lowered:
-            login = lowered[1:]
-            if login in self.user_teams or login in self.logins:
-                return self.teams_of_user(login)
-            team = self.team_for(login)
-            return (team,) if team else ()
-        team = self.team_for(value)
-        if team:
-            return (team,)
-        bare = lowered.rsplit("/", 1)[-1].split(":")[-1]
-        if bare in self.user_teams:
-            return self.user_teams[bare]
-        if keep_unknown or not self.teams:
-            slug = self._strip_noise(bare)
-            return (slug,) if slug else ()
-        return ()
-
-
-def tag_votes(resource_tags: Iterable[dict[str, str]], directory: TeamDirectory) -> dict[str, float]:
-    votes: dict[str, float] = defaultdict(float)
-    for tags in resource_tags:
-        teams: list[str] = []
-        for value in owner_tag_values(tags):
-            for team in directory.resolve(value, keep_unknown=True):
-                if team not in teams:
-                    teams.append(team)
-        for team in teams:
-            votes[team] += 1.0 / len(teams)
-    return dict(votes)
-
+# Team names live in their own module; these names stay importable from here.
+from catalog.team_names import (  # noqa: E402,F401
+    OWNER_TAG_KEYS, TeamDirectory, owner_tag_values, tag_votes, team_keys,
+)

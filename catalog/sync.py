@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from catalog import naming
 from catalog.models import DiscoveryEvent, Service, ServiceResource, Team
 from catalog.reconcile import last_deploy
 from discovery import facts as kinds
@@ -28,14 +29,17 @@ owners_to_infer = Signal()
 
 
 def sync_teams(facts, links) -> dict[str, Team]:
-    """GitHub teams become catalog teams (slug, name, parent, members). Teams are never deleted here."""
+    """GitHub teams become catalog teams (slug, name, parent, members). Teams are never deleted here.
+    A team whose slug a team of another organization has too is ``org/slug`` (``naming.team_keys``)."""
     existing = {t.slug: t for t in Team.objects.all()}
     parents = {}
+    facts = [f for f in facts if f.kind == kinds.GH_TEAM]
+    org_of = {f.external_id: (f.attributes or {}).get("org") or f.account for f in facts}
+    keys = naming.team_keys((org_of[f.external_id], f.name) for f in facts)
     for fact in facts:
-        if fact.kind != kinds.GH_TEAM:
-            continue
         attrs = fact.attributes
-        slug = fact.name
+        org = org_of[fact.external_id]
+        slug = keys[(org, fact.name)]
         team = existing.get(slug) or Team(slug=slug)
         new = (attrs.get("name") or slug, attrs.get("description") or "", attrs.get("org") or fact.account,
                sorted(attrs.get("members") or []))
@@ -46,7 +50,7 @@ def sync_teams(facts, links) -> dict[str, Team]:
             team.save(update_fields=None if team._state.adding else
                       ["name", "description", "github_org", "members", "source", "updated_at"])
         existing[slug] = team
-        parents[slug] = attrs.get("parent")
+        parents[slug] = keys.get((org, attrs.get("parent")), attrs.get("parent"))
     for slug, parent in parents.items():
         parent_team = existing.get(parent) if parent else None
         if existing[slug].parent_id != (parent_team.pk if parent_team else None):

@@ -21,6 +21,9 @@ against the team directory of the same run (``TeamDirectoryInput``):
     own tags, one dict per resource; ``signals.iac_codeowners`` (optional): the CODEOWNERS rules owning the
     infrastructure-repository folders that declare the service (``{"repo", "path", "folder", "pattern",
     "owners", ...}``), counted like path rules.
+    ``signals.org`` (optional): the GitHub organization a bare team name
+    means when teams of several orgs share it (the repository's org, or the org running the service's account).
+    A team slug two orgs share is ``org/slug`` (``catalog.naming.team_keys``).
   - ``confidence``: ``{"parts": [[weight, value], ...]}``, the service's composite confidence as catalog
     weighs it, with ``"owner"`` as the value of the owner's part: the inferred owner's confidence, or
     no part at all when nobody owns the service.

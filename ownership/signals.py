@@ -9,7 +9,9 @@ from ownership import scoring
 
 
 def owner_signals(signals: dict, directory: TeamDirectory) -> scoring.OwnerSignals:
-    """The ownership model's signals from a service's raw evidence."""
+    """The ownership model's signals from a service's raw evidence. A bare team name that teams of several
+    organizations answer to means the team of the organization of the service's repository."""
+    directory = directory.in_org(signals.get("org"))
     out = scoring.OwnerSignals()
     codeowners = signals.get("codeowners") or {}
     if codeowners.get("rules"):

@@ -4,8 +4,9 @@ scores it against the team directory of the same run. Nothing here decides an ow
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 
-from catalog.naming import owner_tag_values
+from catalog.naming import owner_tag_values, team_keys
 from catalog.reconcile.repositories import Repositories
 from catalog.reconcile.resource_index import ResourceIndex
 from catalog.reconcile.types import FactView, ServiceDraft
@@ -19,23 +20,43 @@ _EMAIL = re.compile(r"^[^@\s/:]+@[^@\s/:.]+(?:\.[^@\s/:.]+)+$")
 EXISTENCE_WEIGHT, OWNER_WEIGHT, REPO_WEIGHT = 0.4, 0.3, 0.3
 
 
+def team_org(fact: FactView) -> str:
+    return str((fact.attributes or {}).get("org") or fact.account or "")
+
+
+def team_key_by_id(ix: ResourceIndex) -> dict[str, str]:
+    """Each GitHub team fact's name in the catalog (``naming.team_keys``: qualified when two orgs share a slug)."""
+    facts = list(ix.by_kind.get(GH_TEAM, ()))
+    keys = team_keys((team_org(f), f.name) for f in facts)
+    return {f.external_id: keys[(team_org(f), f.name)] for f in facts}
+
+
 def team_directory_data(ix: ResourceIndex) -> dict:
     """GitHub teams (with parents), members and memberships: the ``TeamDirectory`` arguments, as data."""
     teams = []
+    key_of = team_key_by_id(ix)
+    by_org_slug = {(team_org(f), f.name): key_of[f.external_id] for f in ix.by_kind.get(GH_TEAM, ())}
+    several_orgs = len({org for org, _ in by_org_slug}) > 1
     for fact in ix.by_kind.get(GH_TEAM, ()):
         attrs = fact.attributes or {}
+        org = team_org(fact)
         parent = attrs.get("parent")
-        if not parent:
+        if parent:
+            parent = by_org_slug.get((org, parent), parent)
+        else:
             parents = ix.targets(fact.external_id, CHILD_OF)
-            parent = parents[0].name if parents else None
-        teams.append({"slug": fact.name, "name": attrs.get("name") or fact.name, "parent": parent,
-                      "members": list(attrs.get("members") or [])})
+            parent = key_of.get(parents[0].external_id, parents[0].name) if parents else None
+        team = {"slug": key_of[fact.external_id], "name": attrs.get("name") or fact.name, "parent": parent,
+                "members": list(attrs.get("members") or [])}
+        if several_orgs:  # a team's org tells apart same-slug teams and a person's teams in two orgs
+            team["org"] = org
+        teams.append(team)
     members = [{"login": f.name, "email": (f.attributes or {}).get("email"), "name": (f.attributes or {}).get("name")}
                for f in ix.by_kind.get(GH_MEMBER, ())]
     memberships = []
     for team in ix.by_kind.get(GH_TEAM, ()):
         for src in ix.into.get((team.external_id, MEMBER_OF), ()):
-            memberships.append([src.rsplit("/", 1)[-1], team.name])
+            memberships.append([src.rsplit("/", 1)[-1], key_of[team.external_id]])
     return {"teams": teams, "members": members, "memberships": memberships}
 
 
@@ -64,8 +85,26 @@ class OwnerEvidence:
     def __init__(self, ix: ResourceIndex, repos: Repositories):
         self.ix = ix
         self.repos = repos
+        self.team_key = team_key_by_id(ix)
+        self.account_org: dict[str, str] = {}
         self.login_by_email = {str((m.attributes or {}).get("email")).lower(): m.name
                                for m in ix.by_kind.get(GH_MEMBER, ()) if (m.attributes or {}).get("email")}
+
+    def learn_accounts(self, groups) -> None:
+        """Which GitHub organization each AWS account belongs to: the one whose repositories deploy most of the
+        services found in it, by a clear margin (at least twice any other's). After an acquisition a bare team
+        name on a service with no repository then means the team of the organization that runs its account."""
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for g in groups:
+            repo = self.repos.repos.get(g.repo) if g.repo else None
+            if repo is None or not repo.account:
+                continue
+            for account in {claim[0].account for claim in g.members.values() if claim[0].account}:
+                counts[account][repo.account] += 1
+        for account, orgs in counts.items():
+            (org, n), *rest = orgs.most_common(2)
+            if not rest or n >= 2 * rest[0][1]:
+                self.account_org[account] = org
 
     def repo_signals(self, repo_id: str, entity_names: set[str]) -> dict:
         """The repository's evidence: its CODEOWNERS rules, catalog-info owners, commit authors, team permissions."""
@@ -84,9 +123,10 @@ class OwnerEvidence:
             team = self.ix.by_id.get(team_id)
             if team is not None:
                 level = str(self.ix.link_attrs.get((team_id, HAS_PERMISSION, repo_id), {}).get("permission") or "")
-                permissions.append([team.name, level])
+                permissions.append([self.team_key.get(team_id, team.name), level])
         owners = [catalog_owner(e.attributes or {}, self.login_by_email) for e in mine]
-        return {"codeowners": {"path": path, "rules": [r.attributes or {} for r in rules]} if rules else None,
+        return {"org": repo.account or None,  # the organization a bare team name in its files means
+                "codeowners": {"path": path, "rules": [r.attributes or {} for r in rules]} if rules else None,
                 "catalog_info": [ref for ref, _ in owners if ref],
                 "contacts": sorted({email for _, email in owners if email}),
                 "commit_authors": dict(attrs.get("commit_authors") or {}),
@@ -109,6 +149,10 @@ class OwnerEvidence:
                    "contacts": [], "commit_authors": {}, "permissions": [], "tags": tagged}
         if repo_id:
             signals.update(self.repo_signals(repo_id, set(entity_names)))
+        else:
+            orgs = {self.account_org.get(m.account) for m in members}
+            if len(orgs) == 1 and None not in orgs:
+                signals["org"] = orgs.pop()
         draft.owner_tags = sorted({v for t in tagged for v in owner_tag_values(t)})
         parts = [[EXISTENCE_WEIGHT, existence], [OWNER_WEIGHT, "owner"]]
         if draft.repo:

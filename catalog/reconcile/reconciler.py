@@ -34,7 +34,9 @@ def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, existing:
     attach(groups, data_stacks, ix, directory, excluded)
     link_repositories(groups, ix, repos)
     groups = merge_related(groups, directory)
-    builder = DraftBuilder(repos, OwnerEvidence(ix, repos), LastDeploys(ix), declarations)
+    owners = OwnerEvidence(ix, repos)
+    owners.learn_accounts(groups)
+    builder = DraftBuilder(repos, owners, LastDeploys(ix), declarations)
     drafts = [builder.service(g) for g in groups]
     linked = {g.repo for g in groups if g.repo}
     for repo_id, repo in repos.repos.items():

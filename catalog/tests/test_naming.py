@@ -71,3 +71,45 @@ def test_owner_tag_spellings_of_one_team_resolve_to_it():
     for value in ("claims", "team-claims", "Claims Team", "ana.silva@larkspur.test", "@larkspur/claims"):
         assert directory.resolve(value, keep_unknown=False) == ("claims",), value
     assert directory.resolve("Policy Admin Team", keep_unknown=False) == ("policy",)
+
+
+# --- teams of two organizations (an acquisition: both companies have a payments team) ----------------
+TWO_ORGS = naming.TeamDirectory(
+    teams=[{"slug": "tessaro/payments", "name": "Payments", "parent": None, "members": ["ana", "dee"], "org": "tessaro"},
+           {"slug": "quillpay/payments", "name": "Payments", "parent": None, "members": ["bo", "dee"], "org": "quillpay"},
+           {"slug": "risk", "name": "Risk", "parent": None, "members": ["cy"], "org": "quillpay"}],
+    members=[{"login": "ana", "email": "ana@tessaro.test"}, {"login": "bo", "email": "bo@quillpay.test"}])
+
+
+def test_a_slug_two_organizations_share_is_qualified_and_the_others_are_not():
+    keys = naming.team_keys([("tessaro", "payments"), ("tessaro", "dispatch"), ("quillpay", "payments"),
+                             ("quillpay", "risk")])
+    assert keys == {("tessaro", "payments"): "tessaro/payments", ("tessaro", "dispatch"): "dispatch",
+                    ("quillpay", "payments"): "quillpay/payments", ("quillpay", "risk"): "risk"}
+    assert naming.team_keys([("acme", "payments"), ("acme", "risk")]) == {("acme", "payments"): "payments",
+                                                                          ("acme", "risk"): "risk"}
+
+
+@pytest.mark.parametrize("value, teams", [
+    ("@quillpay/payments", ("quillpay/payments",)), ("@tessaro/payments", ("tessaro/payments",)),
+    ("tessaro/payments", ("tessaro/payments",)), ("bo@quillpay.test", ("quillpay/payments",)),
+    ("Risk", ("risk",)), ("payments", ()), ("Payments Team", ()), ("group:payments", ())])
+def test_a_bare_name_two_organizations_answer_to_means_no_team_by_itself(value, teams):
+    assert TWO_ORGS.resolve(value, keep_unknown=True) == teams
+
+
+def test_in_an_organization_a_bare_shared_name_means_that_organizations_team():
+    assert TWO_ORGS.in_org("quillpay").resolve("Payments", keep_unknown=True) == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("group:payments", keep_unknown=True) == ("tessaro/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("@quillpay/payments", keep_unknown=False) == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("quillpay").resolve("risk", keep_unknown=True) == ("risk",)
+    assert TWO_ORGS.resolve("payments", keep_unknown=True) == ()  # the view leaves the directory as it was
+
+
+def test_someone_in_teams_of_two_organizations_speaks_for_their_team_in_the_context_org():
+    """dee came with the acquisition and joined the parent's payments team too: in a Quillpay repository
+    their commits are Quillpay payments' work, in a Tessaro one Tessaro payments'."""
+    assert set(TWO_ORGS.teams_of_user("dee")) == {"tessaro/payments", "quillpay/payments"}
+    assert TWO_ORGS.in_org("quillpay").teams_of_user("dee") == ("quillpay/payments",)
+    assert TWO_ORGS.in_org("tessaro").resolve("@dee", keep_unknown=False) == ("tessaro/payments",)
+    assert TWO_ORGS.in_org("quillpay").teams_of_user("cy") == ("risk",)

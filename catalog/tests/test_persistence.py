@@ -170,3 +170,19 @@ def test_services_api(inputs, run, tenant_alpha):
     assert client.patch(f"/api/v1/services/{svc.pk}/", {"lifecycle": "nonsense"}, format="json").status_code == 400
     events = client.get("/api/v1/discovery-events/", {"service": str(svc.pk)}).json()["results"]
     assert {"service_created", "correction_applied"} <= {e["event_type"] for e in events}
+
+
+def test_teams_of_two_organizations_sharing_a_slug_are_two_teams(workspace):
+    """An acquired company's ``payments`` team is not the parent's: both are kept, as ``org/slug``."""
+    from peers.simulate import records_from_scenario, as_views
+
+    orgs = [{"login": login, "name": login.title(), "members": [{"login": person}], "repos": [],
+             "teams": [{"slug": "payments", "name": "Payments", "members": [person]},
+                       {"slug": "payments-ops", "name": "Payments Ops", "parent": "payments", "members": [person]}
+                       if login == "tessaro" else {"slug": "risk", "name": "Risk", "members": [person]}]}
+            for login, person in (("tessaro", "ana"), ("quillpay", "bo"))]
+    facts, links = as_views(*records_from_scenario({"aws": {"accounts": []}, "github": {"orgs": orgs}}))
+    teams = sync.sync_teams(facts, links)
+    assert sorted(teams) == ["payments-ops", "quillpay/payments", "risk", "tessaro/payments"]
+    assert Team.objects.get(slug="quillpay/payments").members == ["bo"]
+    assert Team.objects.get(slug="payments-ops").parent.slug == "tessaro/payments"

@@ -137,3 +137,61 @@ def test_owner_only_through_commits_and_team_permissions_end_to_end():
 
 def test_tag_votes_split_a_resource_between_two_named_teams():
     assert tag_votes([{"team": "payments", "owner": "risk"}, {"Team": "payments"}], DIRECTORY) == {"payments": 1.5, "risk": 0.5}
+
+
+def test_two_organizations_payments_teams_own_their_own_repositories():
+    """After an acquisition both orgs have a ``payments`` team: each repository's bare names (catalog-info,
+    tags) mean its own org's team, and owners are reported as ``org/slug``."""
+    import yaml
+
+    from peers.scenario import parse_scenario
+
+    def org(login, person, repo):
+        return {"login": login, "members": [{"login": person, "email": f"{person}@{login}.test"}],
+                "teams": [{"slug": "payments", "name": "Payments", "members": [person], "repos": {}}],
+                "repos": [{"name": repo, "files": {
+                    "README.md": f"# {repo}\n", "catalog-info.yaml": yaml.safe_dump({
+                        "apiVersion": "backstage.io/v1alpha1", "kind": "Component",
+                        "metadata": {"name": repo}, "spec": {"type": "service", "owner": "group:payments"}})},
+                    "commits": [{"author": "someone-else", "date": "2026-10-01T12:00:00Z", "message": "x"}]}]}
+
+    doc = {"format": "roster-scenario/1", "name": "two-orgs", "aws": {"accounts": []},
+           "github": {"orgs": [org("tessaro", "ana", "rate-api"), org("quillpay", "bo", "payout-router")]}}
+    result = run(parse_scenario(yaml.safe_dump(doc)))
+    owners = {d.name: o["owner"] for d in result.services for k, o in infer_drafts(result).items() if k == d.key}
+    assert owners == {"rate-api": "tessaro/payments", "payout-router": "quillpay/payments"}
+    assert sorted(t["slug"] for t in result.directory["teams"]) == ["quillpay/payments", "tessaro/payments"]
+
+
+def test_a_shared_team_name_on_a_service_without_repository_means_the_team_of_the_org_running_its_account():
+    """Quillpay's console-made function tagged ``Team: Payments`` lives in the account Quillpay's repositories
+    deploy to: it is Quillpay's payments team, not Tessaro's (which deploys to its own account)."""
+    import yaml
+
+    from catalog.tests.test_reconcile import ecs_deploy
+    from peers.scenario import parse_scenario
+
+    def org(login, person, services):
+        return {"login": login, "members": [{"login": person}],
+                "teams": [{"slug": "payments", "name": "Payments", "members": [person]}],
+                "repos": [{"name": svc, "files": {"CODEOWNERS": f"* @{login}/payments\n",
+                                                  ".github/workflows/deploy.yml": ecs_deploy(svc)},
+                           "commits": [{"author": person, "date": "2026-10-01T12:00:00Z", "message": "x"}]}
+                          for svc in services]}
+
+    def account(acct, services, function):
+        return {"id": acct, "name": acct, "regions": [{"name": "eu-west-1", "ecs_clusters": [
+            {"name": "prod", "services": [{"name": s, "image": f"{acct}.dkr.ecr.eu-west-1.amazonaws.com/{s}:1"}
+                                          for s in services]}],
+            "lambdas": [{"name": function, "tags": {"Team": "Payments"}}]}]}
+
+    doc = {"format": "roster-scenario/1", "name": "two-orgs",
+           "aws": {"accounts": [account("111111111111", ["payout-router", "refund-engine"], "svc_payout_export"),
+                                account("222222222222", ["rate-api"], "freight-bill-cron")]},
+           "github": {"orgs": [org("quillpay", "bo", ["payout-router", "refund-engine"]),
+                               org("tessaro", "ana", ["rate-api"])]}}
+    result = run(parse_scenario(yaml.safe_dump(doc)))
+    inferred = infer_drafts(result)
+    owners = {d.name: inferred[d.key]["owner"] for d in result.services}
+    assert owners["payout-export"] == "quillpay/payments" and owners["freight-bill-cron"] == "tessaro/payments"
+    assert owners["rate-api"] == "tessaro/payments" and owners["payout-router"] == "quillpay/payments"

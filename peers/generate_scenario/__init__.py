@@ -11,6 +11,7 @@ Each style is a different kind of company, so discovery can't overfit to the bun
   two-region deploys under one name.
 - ``terraform``: no CloudFormation; one infrastructure repository declares every service (a folder or a module
   call each, CODEOWNERS per folder), mixed or missing tags, app repos that only redeploy.
+- ``acquisition``: two GitHub orgs and two companies' accounts, same-slug teams, services moving between them.
 
 The truth is built alongside the data: every owner it names is supported by signals in the data (tags,
 CODEOWNERS, team permissions, catalog-info, commit authors), and by at least two of them when a

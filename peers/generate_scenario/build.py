@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .company import Company
+from .styles.acquisition import acquisition_style
 from .styles.drift import drift_style
 from .styles.legacy import legacy_style
 from .styles.multi_account import multi_account_style
@@ -21,6 +22,7 @@ STYLES: dict[str, tuple[Callable[[Company, int], str], str, str, str]] = {
     "legacy": (legacy_style, "vandelay", "Vandelay Industries", "vandelay.test"),
     "realorg": (realorg_style, "quillfeather", "Quillfeather Commerce", "quillfeather.test"),
     "terraform": (terraform_style, "larkspur", "Larkspur Mutual", "larkspur.test"),
+    "acquisition": (acquisition_style, "tessaro", "Tessaro Freight", "tessaro.test"),  # and the acquired quillpay
 }
 
 

@@ -26,6 +26,42 @@ class Company(AwsSide, GitHubSide):
         self.excluded: list[str] = []
         self.used_names: set[str] = set()
         self.commit_range = (6, 16)
+        self.other_orgs: dict[str, dict] = {}          # login -> the GitHub state of the orgs not in use (add_org)
+        self.other_logins: set[str] = set()            # people of those orgs: a login is one person on GitHub
+        self.org_logins = [org]                        # in the order they were created
+
+    # -- several GitHub organizations: the GitHub mixin works on the one in use, the others wait here
+    _ORG_STATE = ("org_login", "org_name", "domain", "members", "teams", "teams_of", "repos")
+
+    def add_org(self, login: str, name: str, domain: str) -> None:
+        """Another organization (an acquired company's), put in use; ``use_org`` switches back."""
+        self._park()
+        self.org_logins.append(login)
+        self.org_login, self.org_name, self.domain = login, name, domain
+        self.members, self.teams, self.teams_of, self.repos = {}, {}, {}, {}
+
+    def use_org(self, login: str) -> None:
+        if login != self.org_login:
+            self._park()
+            state = self.other_orgs.pop(login)
+            for key in self._ORG_STATE:
+                setattr(self, key, state[key])
+            self.other_logins -= set(self.members)
+
+    def invite(self, login: str, from_org: str) -> None:
+        """A person of another organization joins the one in use (one GitHub login, one person)."""
+        self.members[login] = self.other_orgs[from_org]["members"][login]
+        self.teams_of.setdefault(login, set())
+
+    def _park(self) -> None:
+        self.other_orgs[self.org_login] = {key: getattr(self, key) for key in self._ORG_STATE}
+        self.other_logins |= set(self.members)
+
+    def org_states(self) -> list[dict]:
+        """Every organization's state, the first one created first."""
+        current = {key: getattr(self, key) for key in self._ORG_STATE}
+        states = {**self.other_orgs, self.org_login: current}
+        return [states[login] for login in self.org_logins]
 
     def service(self, name: str, owner: str | None, repo: str | None, resources: list[str],
                 aliases: list[str] | tuple = ()) -> None:
@@ -35,8 +71,9 @@ class Company(AwsSide, GitHubSide):
             if a and a not in seen:
                 seen.add(a)
                 clean.append(a)
-        self.services.append({"name": name, "aliases": clean, "owner": owner,
-                              "repo": self.full(repo) if repo else None, "resources": list(resources)})
+        # a repository of another organization is given as "org/name"
+        full = (repo if "/" in repo else self.full(repo)) if repo else None
+        self.services.append({"name": name, "aliases": clean, "owner": owner, "repo": full, "resources": list(resources)})
 
     def unique(self, candidates: Callable[[], str]) -> str:
         for attempt in range(500):
@@ -59,8 +96,8 @@ class Company(AwsSide, GitHubSide):
         for acct_name, acct_id in self.accounts.items():
             regions = [r.to_dict() for (a, _), r in self.regions.items() if a == acct_name]
             accounts.append({"id": acct_id, "name": acct_name, "regions": regions})
-        org = {"login": self.org_login, "name": self.org_name, "members": list(self.members.values()),
-               "teams": list(self.teams.values()), "repos": list(self.repos.values())}
+        orgs = [{"login": o["org_login"], "name": o["org_name"], "members": list(o["members"].values()),
+                 "teams": list(o["teams"].values()), "repos": list(o["repos"].values())} for o in self.org_states()]
         return {"format": FORMAT, "name": self.name, "description": description,
-                "aws": {"accounts": accounts}, "github": {"orgs": [org]},
+                "aws": {"accounts": accounts}, "github": {"orgs": orgs},
                 "truth": {"services": self.services, "excluded_repos": self.excluded}}

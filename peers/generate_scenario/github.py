@@ -14,7 +14,7 @@ Rule = tuple[str, list[str]]  # a CODEOWNERS rule: (pattern, owners)
 
 
 class GitHubSide:
-    """The company's one GitHub organization; a ``Company`` mixin."""
+    """The company's GitHub organization in use (``Company.add_org``); a ``Company`` mixin."""
 
     rng: random.Random
     org_login: str
@@ -25,6 +25,7 @@ class GitHubSide:
     repos: dict[str, dict]
     excluded: list[str]
     commit_range: tuple[int, int]
+    other_logins: set[str]
 
     # -- GitHub people and teams
     def person(self, email_style: str = "login") -> str:
@@ -33,7 +34,7 @@ class GitHubSide:
             first, last = rng.choice(FIRST), rng.choice(LAST)
             login = rng.choice([f"{first}{last}", f"{first}-{last}", f"{first}-{last}{rng.randint(1, 99)}",
                                 f"{first[0]}{last}", f"{first}{last[0]}{rng.randint(1, 9)}"])
-            if login not in self.members:
+            if login not in self.members and login not in self.other_logins:
                 break
         email = f"{login}@{self.domain}"
         if email_style == "name":

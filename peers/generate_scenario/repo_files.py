@@ -169,14 +169,15 @@ def cdk_app_files(name: str, stacks: list[tuple[str, str, str, str]], construct:
 
 # --------------------------------------------------------------------------------- legacy tooling
 
-def jenkinsfile(acct: str, cluster: str, service: str) -> str:
+def jenkinsfile(acct: str, cluster: str, service: str, region: str = "us-east-1", image_repo: str | None = None) -> str:
     """A declarative pipeline that builds, pushes to ECR and redeploys an ECS service from master."""
-    image = f"{acct}.dkr.ecr.us-east-1.amazonaws.com/{service}:$GIT_COMMIT"
+    image = f"{acct}.dkr.ecr.{region}.amazonaws.com/{image_repo or service}:$GIT_COMMIT"
     return ("pipeline {\n  agent any\n  stages {\n    stage('Build') { steps { sh 'make build' } }\n"
             "    stage('Deploy') {\n      when { branch 'master' }\n      steps {\n"
             f"        sh 'docker build -t {image} .'\n"
             f"        sh 'docker push {image}'\n"
-            f"        sh 'aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment'\n"
+            f"        sh 'aws ecs update-service --cluster {cluster} --service {service} --force-new-deployment"
+            + ("" if region == "us-east-1" else f" --region {region}") + "'\n"
             "      }\n    }\n  }\n}\n")
 
 

@@ -188,6 +188,19 @@ def wf_cdk(targets: list[tuple[str, str, str, str]], image: tuple[str, str, str]
     return deploy_workflow(jobs)
 
 
+def wf_cloudformation(targets: list[tuple[str, str, str, str]], template: str) -> str:
+    """targets: (job, account, region, stack name), each deployed from ``template`` with the AWS CLI."""
+    jobs: dict[str, dict] = {}
+    prev = None
+    for name, acct, region, stack in targets:
+        jobs[name] = job([checkout(), aws_creds(acct, region), run("make package"),
+                          run(f"aws cloudformation deploy --stack-name {stack} --template-file {template} "
+                              f"--region {region} --capabilities CAPABILITY_IAM --no-fail-on-empty-changeset")],
+                         needs=prev, environment=name.replace("deploy-", ""))
+        prev = name
+    return deploy_workflow(jobs)
+
+
 def wf_copilot(acct: str, region: str, service: str) -> str:
     return deploy_workflow({"deploy": job([
         checkout(), aws_creds(acct, region),

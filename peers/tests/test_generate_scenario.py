@@ -67,27 +67,48 @@ class Index:
         for acct in doc["aws"]["accounts"]:
             for region in acct.get("regions") or []:
                 self._region(acct["id"], region)
-        org = doc["github"]["orgs"][0]
-        self.org = org
-        self.members = {m["login"]: m for m in org["members"]}
-        self.by_email = {str(m["email"]).lower(): m["login"] for m in org["members"] if m["email"]}
-        self.teams = {t["slug"]: t for t in org["teams"]}
+        # Several orgs (an acquisition): a team is named ``org/slug`` when another org has the same slug
+        orgs = doc["github"]["orgs"]
+        slug_orgs: Counter = Counter(t["slug"] for org in orgs for t in org["teams"])
+        self.members, self.by_email, self.teams = {}, {}, {}
         self.teams_of: dict[str, set[str]] = defaultdict(set)
-        for t in org["teams"]:
-            for m in t.get("members") or []:
-                self.teams_of[m].add(t["slug"])
-        self.repos = {f"{org['login']}/{r['name']}": r for r in org["repos"]}
+        self.repos, self.repo_org = {}, {}
+        self.perms: dict[str, dict[str, str]] = defaultdict(dict)
+        self.team_key: dict[tuple[str, str], str] = {}
+        for org in orgs:
+            login = org["login"]
+            for t in org["teams"]:
+                self.team_key[(login, t["slug"])] = f"{login}/{t['slug']}" if slug_orgs[t["slug"]] > 1 else t["slug"]
+            self.members.update({m["login"]: m for m in org["members"]})
+            self.by_email.update({str(m["email"]).lower(): m["login"] for m in org["members"] if m["email"]})
+            for t in org["teams"]:
+                key = self.team_key[(login, t["slug"])]
+                self.teams[key] = {**t, "org": login}
+                for m in t.get("members") or []:
+                    self.teams_of[m].add(key)
+                for repo, perm in (t.get("repos") or {}).items():
+                    self.perms[f"{login}/{repo}"][key] = perm
+            for r in org["repos"]:
+                self.repos[f"{login}/{r['name']}"] = r
+                self.repo_org[f"{login}/{r['name']}"] = login
         # Terraform text per folder name (services/claims-intake/*.tf -> claimsintake): a reader of an
         # infrastructure repository ties a resource named in a service's folder to that service
         self.tf_folders: dict[str, str] = defaultdict(str)
-        for r in org["repos"]:
+        for r in self.repos.values():
             for path, text in (r.get("files") or {}).items():
                 if path.endswith(".tf") and "/" in path:
                     self.tf_folders[_norm(path.rsplit("/", 2)[-2])] += text
-        self.perms: dict[str, dict[str, str]] = defaultdict(dict)
-        for t in org["teams"]:
-            for repo, perm in (t.get("repos") or {}).items():
-                self.perms[f"{org['login']}/{repo}"][t["slug"]] = perm
+        # whose an account is: the org whose repositories deploy most of its services (twice any other's)
+        per_account: dict[str, Counter] = defaultdict(Counter)
+        for svc in doc["truth"]["services"]:
+            if svc.get("repo") and svc["repo"] in self.repo_org:
+                for acct in {ref.split(":", 1)[1].split("/")[0] for ref in svc.get("resources") or []}:
+                    per_account[acct][self.repo_org[svc["repo"]]] += 1
+        self.account_org = {}
+        for acct, counts in per_account.items():
+            (org, n), *rest = counts.most_common(2)
+            if not rest or n >= 2 * rest[0][1]:
+                self.account_org[acct] = org
 
     def _region(self, acct: str, region: dict) -> None:
         pre = f"{acct}/{region['name']}/"
@@ -143,23 +164,30 @@ class Index:
                 self.problems.append(f"lambda {fn['name']}: unknown trigger queue {fn['sqs_trigger']}")
 
     # -- owner signals ------------------------------------------------------------------------------
-    def team_from_text(self, value: str) -> str | None:
+    def team_from_text(self, value: str, org: str | None = None) -> str | None:
+        """The team a name means; a bare name two orgs' teams share means ``org``'s team, or none."""
         v = str(value).strip().lower().lstrip("@")
-        v = v.rsplit("/", 1)[-1].replace(" ", "-")
-        for cand in (v, v.removesuffix("-team"), v.removeprefix("team-"), v.removeprefix("group:")):
-            if cand in self.teams:
-                return cand
-        for slug, team in self.teams.items():
-            if str(team["name"]).lower().replace(" ", "-") == v:
-                return slug
-        return None
+        if v in self.teams:
+            return v
+        written, _, v = v.rpartition("/")
+        org = written if (written, v.replace(" ", "-")) in self.team_key else org
+        v = v.replace(" ", "-")
+        by_slug, by_name = set(), set()  # a slug match wins over a display-name match
+        for (slug_org, slug), key in self.team_key.items():
+            if v in (slug, slug + "-team", "team-" + slug, "group:" + slug):
+                by_slug.add((slug_org, key))
+            elif str(self.teams[key]["name"]).lower().replace(" ", "-") == v:
+                by_name.add((slug_org, key))
+        found = by_slug or by_name
+        keys = {key for o, key in found if o == org} or {key for _, key in found}
+        return next(iter(keys)) if len(keys) == 1 else None
 
-    def team_of_owners(self, owners: list[tuple[str, str]]) -> str | None:
+    def team_of_owners(self, owners: list[tuple[str, str]], org: str | None = None) -> str | None:
         """The one team every listed owner belongs to (unknown people are ignored)."""
         sets = []
         for kind, who in owners:
             if kind == "TEAM":
-                sets.append({who.rsplit("/", 1)[-1]})
+                sets.append({self.team_from_text(who, org) or who.rsplit("/", 1)[-1]})
             elif kind == "USERNAME" and who.lstrip("@") in self.members:
                 sets.append(self.teams_of[who.lstrip("@")])
             elif kind == "EMAIL" and who.lower() in self.by_email:
@@ -167,22 +195,24 @@ class Index:
         common = set.intersection(*sets) if sets else set()
         return next(iter(common)) if len(common) == 1 else None
 
-    def codeowners_team(self, repo: dict, path: str) -> str | None:
+    def codeowners_team(self, repo: dict, path: str, org: str | None = None) -> str | None:
         for where in (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"):  # GitHub's precedence
             if where in repo["files"]:
-                return self.team_of_owners(CodeOwners(repo["files"][where]).of(path))
+                return self.team_of_owners(CodeOwners(repo["files"][where]).of(path), org)
         return None
 
-    def catalog_team(self, text: str | None) -> str | None:
+    def catalog_team(self, text: str | None, org: str | None = None) -> str | None:
         if not text:
             return None
         owner = str((yaml.safe_load(text).get("spec") or {}).get("owner") or "")
-        return self.team_from_text(owner.removeprefix("group:").removeprefix("default/"))
+        return self.team_from_text(owner.removeprefix("group:").removeprefix("default/"), org)
 
-    def commit_team(self, repo: dict) -> str | None:
+    def commit_team(self, repo: dict, org: str | None = None) -> str | None:
         counts: Counter = Counter()
         for c in repo["commits"]:
-            for t in self.teams_of.get(c["author"], ()):
+            teams = self.teams_of.get(c["author"], set())
+            # someone in teams of two orgs speaks, in a repository of one, for their team there
+            for t in {t for t in teams if self.teams[t]["org"] == org} or teams:
                 counts[t] += 1
         top = counts.most_common(2)
         if not top or (len(top) == 2 and top[0][1] == top[1][1]):
@@ -192,10 +222,13 @@ class Index:
     def signals(self, service: dict, shared_repo: bool) -> dict[str, set[str]]:
         """Which teams each kind of evidence names for ``service``."""
         out: dict[str, set[str]] = defaultdict(set)
+        # the org bare team names mean: the repository's, else the one that runs the service's account
+        accounts = {self.account_org.get(ref.split(":", 1)[1].split("/")[0]) for ref in service["resources"]}
+        org = self.repo_org.get(service["repo"]) if service["repo"] else (accounts.pop() if len(accounts) == 1 else None)
         tagged: Counter = Counter()  # tags written per team; a lone stale tag among many is outvoted
         for ref in service["resources"]:
             tagged.update({t for k, v in self.declared.get(ref, {}).items()
-                           if k.lower() in OWNER_KEYS and (t := self.team_from_text(v))})
+                           if k.lower() in OWNER_KEYS and (t := self.team_from_text(v, org))})
         if tagged:
             top = max(tagged.values())
             out["tags"] = {t for t, n in tagged.items() if n == top}
@@ -203,12 +236,12 @@ class Index:
             repo = self.repos[service["repo"]]
             if shared_repo:  # monorepo: only the service's own folder speaks for it
                 folder = f"services/{service['name']}"
-                sources = {"codeowners": self.codeowners_team(repo, f"{folder}/main.go"),
-                           "catalog": self.catalog_team(repo["files"].get(f"{folder}/catalog-info.yaml"))}
+                sources = {"codeowners": self.codeowners_team(repo, f"{folder}/main.go", org),
+                           "catalog": self.catalog_team(repo["files"].get(f"{folder}/catalog-info.yaml"), org)}
             else:
-                sources = {"codeowners": self.codeowners_team(repo, "src/main.py"),
-                           "catalog": self.catalog_team(repo["files"].get("catalog-info.yaml")),
-                           "commits": self.commit_team(repo)}
+                sources = {"codeowners": self.codeowners_team(repo, "src/main.py", org),
+                           "catalog": self.catalog_team(repo["files"].get("catalog-info.yaml"), org),
+                           "commits": self.commit_team(repo, org)}
                 out["permissions"] = {t for t, p in self.perms[service["repo"]].items() if p in ("admin", "maintain")}
             for kind, team in sources.items():
                 if team:
@@ -306,9 +339,9 @@ def test_people_and_permissions_are_declared(which):
     index = _index_for(which)
     for team in index.teams.values():
         assert set(team["members"]) <= set(index.members), team["slug"]
-        assert team["parent"] is None or team["parent"] in index.teams
+        assert team["parent"] is None or (team["org"], team["parent"]) in index.team_key
         for repo, perm in team["repos"].items():
-            assert f"{index.org['login']}/{repo}" in index.repos, f"{team['slug']} -> {repo}"
+            assert f"{team['org']}/{repo}" in index.repos, f"{team['slug']} -> {repo}"
             assert perm in ("pull", "triage", "push", "maintain", "admin")
     for repo in index.repos.values():
         assert repo["commits"], repo["name"]
