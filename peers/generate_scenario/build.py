@@ -6,6 +6,7 @@ from typing import Callable
 from .company import Company
 from .styles.drift import drift_style
 from .styles.legacy import legacy_style
+from .styles.monorepo import monorepo_style
 from .styles.multi_account import multi_account_style
 from .styles.serverless import serverless_style
 from .styles.users import users_style
@@ -17,6 +18,7 @@ STYLES: dict[str, tuple[Callable[[Company, int], str], str, str, str]] = {
     "users": (users_style, "hooli", "Hooli Mobility", "hooli.test"),
     "drift": (drift_style, "umbrella", "Umbrella Health", "umbrella.test"),
     "legacy": (legacy_style, "vandelay", "Vandelay Industries", "vandelay.test"),
+    "monorepo": (monorepo_style, "kestrel", "Kestrel Freight", "kestrel.test"),
 }
 
 

@@ -23,6 +23,7 @@ SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
 SHARED = ROOT.parent / "shared" / "scenarios"  # the shared samples beside the checkout, when present
 TRUTH_KINDS = ("stack",) + REF_KINDS
 OWNER_KEYS = {"team", "owner", "owning-team", "squad"}
+MONOREPO_ROOTS = ("services", "apps")
 BUNDLED = {"serverless-co": ("serverless", 60), "multi-account-co": ("multi-account", 60), "users-co": ("users", 50),
            "drift-co": ("drift", 60), "legacy-co": ("legacy", 50)}  # name -> (style, services), seed 42
 EXPECTED = {"sample-company.yaml", "sample-messy.yaml"} | {f"{name}.yaml" for name in BUNDLED}
@@ -195,7 +196,7 @@ class Index:
         if service["repo"]:
             repo = self.repos[service["repo"]]
             if shared_repo:  # monorepo: only the service's own folder speaks for it
-                folder = f"services/{service['name']}"
+                folder = service_folder(repo, service["name"]) or f"services/{service['name']}"
                 sources = {"codeowners": self.codeowners_team(repo, f"{folder}/main.go"),
                            "catalog": self.catalog_team(repo["files"].get(f"{folder}/catalog-info.yaml"))}
             else:
@@ -207,6 +208,12 @@ class Index:
                 if team:
                     out[kind].add(team)
         return {k: v for k, v in out.items() if v}
+
+
+def service_folder(repo: dict, name: str) -> str | None:
+    """A monorepo service's folder: ``services/<name>`` or ``apps/<name>``, the layouts monorepos use."""
+    return next((f"{root}/{name}" for root in MONOREPO_ROOTS if any(p.startswith(f"{root}/{name}/") for p in repo["files"])),
+                None)
 
 
 @lru_cache(maxsize=None)
@@ -313,7 +320,7 @@ def test_every_live_repo_is_one_service_or_excluded(which):
         owners = services_of.get(full, [])
         assert owners, f"{full} is neither a service's repo nor excluded"
         if len(owners) > 1:  # a monorepo: each service has its own folder
-            missing = [n for n in owners if not any(p.startswith(f"services/{n}/") for p in repo["files"])]
+            missing = [n for n in owners if not service_folder(repo, n)]
             assert missing == [], f"{full} hosts {owners} without a folder for {missing}"
 
 
@@ -490,3 +497,22 @@ def test_legacy_style_is_full_of_dead_repos():
     assert sum(1 for s in truth if not s["repo"] and s["resources"]) >= 2
     assert sum(1 for s in truth if s["repo"] and not s["resources"]) >= 3
     assert not [s for s in truth if s["resources"] and all(r.startswith(("rds:", "sqs:")) for r in s["resources"])]
+
+
+def test_monorepo_style_hosts_services_per_folder():
+    doc = _generated("monorepo", 3)
+    shared = _shared_repos(doc)
+    assert 2 <= len(shared) <= 4
+    files = _files(doc)
+    text = {r: "\n".join(f.values()) for r, f in files.items()}
+    for full in shared:
+        repo_files = files[full.split("/", 1)[1]]
+        owners_file = repo_files.get(".github/CODEOWNERS") or repo_files["CODEOWNERS"]
+        assert owners_file.splitlines()[1].startswith("* "), "a root rule for the host team"
+        assert any(p.startswith(("libs/", "packages/")) for p in repo_files), "shared code that is no service"
+    hosts = {s["repo"]: Counter(t["owner"] for t in doc["truth"]["services"] if t["repo"] == s["repo"]) for s in
+             doc["truth"]["services"] if s["repo"] in shared}
+    assert all(len(owners) >= 2 for owners in hosts.values()), "every monorepo hosts a guest team's service"
+    workflows = "\n".join(t for r, t in text.items())
+    assert "matrix.service" in workflows or "dorny/paths-filter" in workflows
+    assert re.search(r"paths: \[.*(services|apps)/[a-z-]+/\*\*", workflows) or "dorny/paths-filter" in workflows
