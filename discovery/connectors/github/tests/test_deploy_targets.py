@@ -711,3 +711,26 @@ def test_overlong_shell_lines_and_names_are_reported_not_read():
     wf = "jobs:\n  d:\n    steps:\n      - run: aws ecs update-service --service " + "x" * 2000 + "\n"
     found, warnings = targets({WF: wf})
     assert found == [] and "longer than 1024" in warnings[0]["message"]
+
+
+def test_each_target_names_the_workflow_job_that_deploys_it():
+    """What one job deploys step by step is one deployable; jobs and matrix rows may be several (monorepos)."""
+    wf = """\
+on: {push: {branches: [main]}}
+jobs:
+  functions-prod:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [claim-worker, claim-consumer]
+    steps:
+      - run: aws lambda update-function-code --function-name ${{ matrix.service }}-prod --zip-file fileb://f.zip
+  orders:
+    runs-on: ubuntu-latest
+    steps:
+      - run: aws lambda update-function-code --function-name orders-create --zip-file fileb://f.zip
+"""
+    found, _ = targets({WF: wf})
+    assert sorted((t["name"], t["job"], t["line"]) for t in found) == [
+        ("claim-consumer-prod", "functions-prod", 9), ("claim-worker-prod", "functions-prod", 9),
+        ("orders-create", "orders", 13)]
