@@ -109,7 +109,9 @@ def monorepo_style(c: Company, n: int) -> str:
             name = pick_name(c, DOMAINS[owner][1], SUFFIXES)
             kind = "ecs" if rng.random() < 0.7 else "lambda"
             env_names = ["prod"] + (["staging"] if rng.random() < 0.8 else [])
-            functions = ("",) if kind == "ecs" or rng.random() < 0.6 else tuple(rng.sample(["api", "worker", "scheduler"], 2))
+            # a matrix names each function after its row, so only single-function services deploy that way
+            parts = [w for w in ("api", "worker", "scheduler") if not name.endswith(w)]
+            functions = ("",) if kind == "ecs" or mode == "matrix" or rng.random() < 0.6 else tuple(rng.sample(parts, 2))
             folder = f"{root}/{name}"
             res = deploy_infra(name, kind, owner, env_names, image_repo=image_prefix + name if kind == "ecs" else "",
                                stacks=stacks, functions=functions if kind == "lambda" else (), runtime=runtime, repo=repo)
