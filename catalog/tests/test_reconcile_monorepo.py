@@ -1,6 +1,8 @@
 """Lambdas of a monorepo: functions deployed by different jobs or matrix rows are different services,
-functions one job deploys step by step are one."""
+functions one job deploys step by step are one; services side by side in one repository stay apart, and
+what speaks for the repository as a whole (a System, a lone Component) speaks for none of them."""
 from catalog.tests.test_reconcile import PROD, by_name, company, repo, run
+from ownership.signals import infer_drafts
 
 
 def lambdas(*names):
@@ -64,3 +66,55 @@ def test_lambdas_one_job_deploys_step_by_step_stay_one_service():
     assert sorted(r.name for r in orders.resources if r.kind == "lambda_function") == ["orders-create-prod",
                                                                                       "orders-list-prod"]
     assert PROD in orders.accounts
+
+
+# --- a monorepo whose per-service stacks carry the repository's name --------------------------------
+ECS_MATRIX = """\
+name: deploy services
+on: {push: {branches: [main]}}
+jobs:
+  services-prod:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [claim-service, claim-consumer, claim-processor]
+    steps:
+      - run: aws ecs update-service --cluster prod --service ${{ matrix.service }} --force-new-deployment
+"""
+SYSTEM = """\
+apiVersion: backstage.io/v1alpha1
+kind: System
+metadata:
+  name: claims-backend
+spec:
+  owner: group:claims
+"""
+
+
+def claims_monorepo():
+    services = ("claim-service", "claim-consumer", "claim-processor")
+    prod = {"ecs_clusters": [{"name": "prod", "services": [
+                {"name": s, "image": f"{PROD}.dkr.ecr.us-east-1.amazonaws.com/claims-backend/{s}:1"} for s in services]}],
+            "stacks": [{"name": f"claims-backend-{s}-prod", "resources": [f"ecs:prod/{s}"]} for s in services]}
+    files = {"README.md": "# claims-backend\n", ".github/workflows/deploy.yml": ECS_MATRIX, "catalog-info.yaml": SYSTEM,
+             "CODEOWNERS": "* @acme/claims\n/services/claim-consumer/ @acme/billing\n"}
+    files.update({f"services/{s}/Dockerfile": "FROM scratch\n" for s in services})
+    members = [{"login": login} for login in ("ann", "bob", "cy", "dee")]
+    teams = [{"slug": "claims", "members": ["ann", "bob"], "repos": {"claims-backend": "admin"}},
+             {"slug": "billing", "members": ["cy", "dee"], "repos": {"claims-backend": "push"}}]
+    commits = [{"author": a, "date": f"2026-10-0{i + 1}T10:00:00Z", "message": "change"}
+               for i, a in enumerate(["ann", "bob", "ann", "cy"])]
+    return company(prod=prod, repos=[repo("claims-backend", files=files, commits=commits)], teams=teams, members=members)
+
+
+def test_services_of_a_monorepo_whose_names_begin_alike_stay_apart_and_drop_the_repository_prefix():
+    services = by_name(run(claims_monorepo()))
+    assert {"claim-service", "claim-consumer", "claim-processor"} <= set(services), sorted(services)
+    assert [r.name for r in services["claim-service"].resources if r.kind == "ecs_service"] == ["claim-service"]
+
+
+def test_a_system_owns_a_monorepo_as_a_whole_and_speaks_for_none_of_its_services():
+    result = run(claims_monorepo())
+    consumer = by_name(result)["claim-consumer"]
+    assert consumer.owner_evidence["signals"]["catalog_info"] == []
+    assert infer_drafts(result)[consumer.key]["owner"] == "billing"
