@@ -373,7 +373,9 @@ def test_repos_are_linkable_to_their_infrastructure(which):
                      for ref in svc["resources"] for v in index.tags[ref].values())
         mentioned = any(n in files for n in infra) or any(
             f"service: {m}" in files for m in re.findall(r"stack:[^/]+/[^/]+/(.+)-(?:prod|dev|staging)$", "\n".join(svc["resources"])))
-        assert similar or tagged or mentioned, f"{svc['name']}: nothing ties {svc['repo']} to {infra[:3]}"
+        # a monorepo's folder named after the service, whose name every piece of its infra carries
+        foldered = service_folder(repo, svc["name"]) is not None and all(svc["name"] in n for n in infra)
+        assert similar or tagged or mentioned or foldered, f"{svc['name']}: nothing ties {svc['repo']} to {infra[:3]}"
 
 
 @pytest.mark.parametrize("which", _docs())

@@ -13,6 +13,7 @@ from ..company import Company
 from ..monorepo_workflows import Env, Unit, function_names, wf_matrix, wf_monorepo_ci, wf_paths_filter, wf_per_service
 from ..repo_files import catalog_info, codeowners_file, readme, task_definition
 from ..vocab import camel, split
+from ..yaml_text import to_yaml
 from ..workflows import ci_workflow, wf_ecs_action, wf_ecs_cli, wf_lambda_cli, wf_publish, wf_static
 from .common import archived_and_forks, pick_name
 
@@ -57,9 +58,11 @@ def monorepo_style(c: Company, n: int) -> str:
                            [team_ref(team), f"@{people[0]}"]])
 
     # -------------------------------------------------------------------------------- infrastructure
-    def deploy_infra(name: str, kind: str, owner: str, env_names: list[str], *, image_repo: str, stacks: bool,
-                     functions: tuple[str, ...], runtime: str, repo: str) -> list[str]:
-        """One service's resources in each environment; returns their truth refs."""
+    def deploy_infra(name: str, kind: str, owner: str, env_names: list[str], *, image_repo: str,
+                     stack_prefix: str | None, functions: tuple[str, ...], runtime: str, repo: str) -> list[str]:
+        """One service's resources in each environment; returns their truth refs. ``stack_prefix``: None
+        when no stack holds them, else what precedes ``{name}-{env}`` in the stack's name."""
+        stacks = stack_prefix is not None
         out = []
         for env_name in env_names:
             reg: Region = regions[env_name]
@@ -86,7 +89,7 @@ def monorepo_style(c: Company, n: int) -> str:
             out += [r.truth for r in refs]
             if stacks:
                 stack_tags = {**tags, "repository": f"{org}/{repo}"} if rng.random() < 0.4 else tags
-                out.append(reg.stack(f"{name}-{env_name}", stack_tags, refs))
+                out.append(reg.stack(f"{stack_prefix}{name}-{env_name}", stack_tags, refs))
         return out
 
     # -------------------------------------------------------------------------------- monorepos
@@ -96,7 +99,8 @@ def monorepo_style(c: Company, n: int) -> str:
         lang = rng.choice(list(LANGS))
         tool, source, runtime, shared_dir = LANGS[lang]
         image_prefix = f"{repo}/" if rng.random() < 0.6 else ""
-        stacks = rng.random() < 0.5
+        # per-service stacks, sometimes named after the repository too ("billing-backend-invoice-api-prod")
+        stack_prefix = rng.choice([None, "", f"{repo}-"])
         guests = rng.sample([t for t in products if t != host], 1 if size < 5 else rng.randint(1, 2))
         owners = [host] * (size - len(guests)) + guests
         rng.shuffle(owners)
@@ -114,7 +118,8 @@ def monorepo_style(c: Company, n: int) -> str:
             functions = ("",) if kind == "ecs" or mode == "matrix" or rng.random() < 0.6 else tuple(rng.sample(parts, 2))
             folder = f"{root}/{name}"
             res = deploy_infra(name, kind, owner, env_names, image_repo=image_prefix + name if kind == "ecs" else "",
-                               stacks=stacks, functions=functions if kind == "lambda" else (), runtime=runtime, repo=repo)
+                               stack_prefix=stack_prefix, functions=functions if kind == "lambda" else (), runtime=runtime,
+                               repo=repo)
             units.append(Unit(name, folder, kind, image_prefix + name if kind == "ecs" else "",
                               tuple(envs[e] for e in env_names), functions if kind == "lambda" else ()))
             files[f"{folder}/{source}"] = f"// {name}: entry point\n"
@@ -145,6 +150,12 @@ def monorepo_style(c: Company, n: int) -> str:
         files[rng.choice([".github/CODEOWNERS", "CODEOWNERS"])] = codeowners_file(
             rules, comment="Root rule for the host team; each folder rule overrides it")
         files.update(workspace_files(repo, lang, tool, root, units, libs, shared_dir))
+        if rng.random() < 0.5:
+            files["catalog-info.yaml"] = to_yaml({
+                "apiVersion": "backstage.io/v1alpha1", "kind": "System",
+                "metadata": {"name": repo, "description": f"{DOMAINS[host][0]} services",
+                             "annotations": {"github.com/project-slug": c.full(repo)}},
+                "spec": {"owner": f"group:{host}"}})
         files[".github/workflows/ci.yml"] = wf_monorepo_ci(tool)
         shared = [shared_dir]
         if mode == "per-service":
@@ -196,7 +207,7 @@ def monorepo_style(c: Company, n: int) -> str:
     def single_ecs(team: str) -> None:
         name = pick_name(c, DOMAINS[team][1] if team in DOMAINS else ["gateway", "scheduler", "audit"], SUFFIXES)
         env_names = ["prod"] + (["staging"] if rng.random() < 0.75 else [])
-        res = deploy_infra(name, "ecs", team, env_names, image_repo=name, stacks=rng.random() < 0.5, functions=(),
+        res = deploy_infra(name, "ecs", team, env_names, image_repo=name, stack_prefix=rng.choice([None, ""]), functions=(),
                            runtime="", repo=name)
         lang = rng.choice(["Go", "Kotlin", "TypeScript", "Python"])
         what = f"{camel(name)}: {rng.choice(['HTTP API', 'queue consumer', 'gRPC service'])} for {name.split('-')[0]} data."
@@ -217,7 +228,7 @@ def monorepo_style(c: Company, n: int) -> str:
     def single_lambda(team: str) -> None:
         name = pick_name(c, DOMAINS[team][1], ["webhook", "exporter", "notifier", "importer", "sync"])
         runtime = rng.choice(["python3.12", "nodejs20.x"])
-        res = deploy_infra(name, "lambda", team, ["prod"], image_repo="", stacks=rng.random() < 0.5, functions=("",),
+        res = deploy_infra(name, "lambda", team, ["prod"], image_repo="", stack_prefix=rng.choice([None, ""]), functions=("",),
                            runtime=runtime, repo=name)
         lang = "Python" if runtime.startswith("python") else "TypeScript"
         what = f"{camel(name)}: a Lambda function for {name.split('-')[0]} events."
