@@ -1,7 +1,7 @@
 """Lambdas of a monorepo: functions deployed by different jobs or matrix rows are different services,
 functions one job deploys step by step are one; services side by side in one repository stay apart, and
 what speaks for the repository as a whole (a System, a lone Component) speaks for none of them."""
-from catalog.tests.test_reconcile import PROD, by_name, company, repo, run
+from catalog.tests.test_reconcile import PROD, STAGING, by_name, company, repo, run
 from ownership.signals import infer_drafts
 
 
@@ -118,3 +118,18 @@ def test_a_system_owns_a_monorepo_as_a_whole_and_speaks_for_none_of_its_services
     consumer = by_name(result)["claim-consumer"]
     assert consumer.owner_evidence["signals"]["catalog_info"] == []
     assert infer_drafts(result)[consumer.key]["owner"] == "billing"
+
+
+def test_a_monorepo_service_running_in_staging_only_is_a_new_service_not_another_stage_of_a_neighbour():
+    def cluster(acct, name, services):
+        return {"ecs_clusters": [{"name": name, "services": [
+            {"name": s, "image": f"{acct}.dkr.ecr.us-east-1.amazonaws.com/{s}:1"} for s in services]}]}
+    wf = ECS_MATRIX.replace("[claim-service, claim-consumer, claim-processor]", "[claim-service, claim-consumer, dispute-engine]")
+    wf += wf.split("jobs:\n", 1)[1].replace("services-prod", "services-staging").replace("--cluster prod", "--cluster staging")
+    sc = company(prod=cluster(PROD, "prod", ["claim-service", "claim-consumer"]),
+                 staging=cluster(STAGING, "staging", ["claim-service", "dispute-engine"]),  # claim-consumer: prod only
+                 repos=[repo("claims-backend", files={"README.md": "# claims\n", ".github/workflows/deploy.yml": wf})])
+    services = by_name(run(sc))
+    assert {"claim-service", "claim-consumer", "dispute-engine"} <= set(services), sorted(services)
+    assert [(r.name, r.account) for r in services["dispute-engine"].resources if r.kind == "ecs_service"] == \
+        [("dispute-engine", STAGING)]
