@@ -7,6 +7,7 @@ Each style is a different kind of company, so discovery can't overfit to the bun
 - ``users``: CODEOWNERS naming people and e-mails, nested teams, a monorepo, ownership only in commits/permissions.
 - ``drift``: infra names drift from repo names, stale / conflicting / oddly spelled tags, github_repo tags.
 - ``legacy``: archived and forked repos, Terraform-made infra without stacks, cron lambdas without repos.
+- ``monorepo``: services per folder in a few monorepos, owners per path, per-service / matrix / paths-filter deploys.
 
 The truth is built alongside the data: every owner it names is supported by signals in the data (tags,
 CODEOWNERS, team permissions, catalog-info, commit authors), and by at least two of them when a
@@ -14,7 +15,7 @@ stale signal disagrees. ``python -m peers.generate_scenario --style S --name N -
 
 Modules: ``vocab`` (word lists, the fixed clock, naming helpers), ``aws`` (accounts, regions and their
 resources), ``github`` (people, teams, repositories, ownership signals), ``company`` (both sides and the
-truth), ``workflows`` (GitHub Actions workflows), ``repo_files`` (the other files in repositories),
+truth), ``workflows`` (GitHub Actions workflows), ``monorepo_workflows`` (a monorepo's deploy workflows), ``repo_files`` (the other files in repositories),
 ``yaml_text`` (YAML dumping), ``styles/`` (one module per style), ``build`` (``STYLES``, ``generate``)
 and ``cli`` (``main``).
 """

@@ -112,7 +112,8 @@ def monorepo_style(c: Company, n: int) -> str:
         for owner in owners:
             name = pick_name(c, DOMAINS[owner][1], SUFFIXES)
             kind = "ecs" if rng.random() < 0.7 else "lambda"
-            env_names = ["prod"] + (["staging"] if rng.random() < 0.8 else [])
+            # a service being built runs in staging only until its first release
+            env_names = ["staging"] if units and rng.random() < 0.12 else ["prod"] + (["staging"] if rng.random() < 0.8 else [])
             # a matrix names each function after its row, so only single-function services deploy that way
             parts = [w for w in ("api", "worker", "scheduler") if not name.endswith(w)]
             functions = ("",) if kind == "ecs" or mode == "matrix" or rng.random() < 0.6 else tuple(rng.sample(parts, 2))
