@@ -71,9 +71,10 @@ def wf_per_service(unit: Unit, shared: list[str]) -> str:
                            paths=[f"{unit.folder}/**", *[f"{s}/**" for s in shared]])
 
 
-def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str) -> str:
+def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str, *, ecs_actions: bool = False) -> str:
     """One workflow: per environment, a job over a matrix of the ECS services and one over the functions.
-    ``image_prefix``: the ECR namespace (``<repo>/``) or "" when images are named after the service."""
+    ``image_prefix``: the ECR namespace (``<repo>/``) or "" when images are named after the service;
+    ``ecs_actions``: deploy with the ECS actions and each folder's task definition, not the CLI."""
     jobs: dict[str, dict] = {}
     ecs = sorted(u.name for u in units if u.kind == "ecs")
     lam = sorted(u.name for u in units if u.kind == "lambda")
@@ -93,6 +94,15 @@ def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str) 
                                  f"docker push {image}\n"),
                              run(f"aws ecs update-service --cluster {env.cluster} --service ${{{{ matrix.service }}}} "
                                  "--force-new-deployment")]
+            if ecs_actions:
+                body["steps"][-1:] = [
+                    {"id": "render", "uses": "aws-actions/amazon-ecs-render-task-definition@v1",
+                     "with": {"task-definition": f"{root}/${{{{ matrix.service }}}}/task-definition.json",
+                              "container-name": "app", "image": image}},
+                    {"uses": "aws-actions/amazon-ecs-deploy-task-definition@v1",
+                     "with": {"task-definition": "${{ steps.render.outputs.task-definition }}",
+                              "service": "${{ matrix.service }}", "cluster": env.cluster,
+                              "wait-for-service-stability": True}}]
             jobs[f"services-{env.name}"] = body
             current.append(f"services-{env.name}")
         if [s for s in lam if s in here]:

@@ -170,7 +170,14 @@ def monorepo_style(c: Company, n: int) -> str:
                 else:
                     files[f".github/workflows/deploy-{u.name}.yml"] = wf_per_service(u, shared)
         elif mode == "matrix":
-            files[".github/workflows/deploy.yml"] = wf_matrix(units, root, list(envs.values()), image_prefix)
+            ecs_actions = rng.random() < 0.5
+            if ecs_actions:
+                for u in units:
+                    if u.kind == "ecs":
+                        files[f"{u.folder}/task-definition.json"] = task_definition(
+                            u.name, f"{u.envs[0].account}.dkr.ecr.{REGION}.amazonaws.com/{u.image_repo}:latest")
+            files[".github/workflows/deploy.yml"] = wf_matrix(units, root, list(envs.values()), image_prefix,
+                                                              ecs_actions=ecs_actions)
         else:
             files[".github/workflows/deploy.yml"] = wf_paths_filter(units, shared)
         names = ", ".join(f"`{u.name}`" for u in units)
