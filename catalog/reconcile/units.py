@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from catalog import naming
 from catalog.reconcile.repositories import Repositories
@@ -211,6 +211,13 @@ class UnitFinder:
                     (attrs.get("repo"), attrs.get("path"), attrs.get("job"), attrs.get("line")))
         return out
 
+    def deployed_elsewhere(self, key: str, places: Iterable[tuple]) -> bool:
+        """Whether a function deployed by name (``places``) is deployed by repositories ``key`` does not name:
+        then the shorter known name is a neighbour's (a monorepo's ``credit-note-consumer`` is not the
+        ``credit-note-service`` beside it), and the function keeps the name its deployer gives it."""
+        deployers = {self.repos.repo_by_name.get(str(repo or "").lower()) for repo, *_ in places} - {None}
+        return bool(deployers) and not any(key in self.repos.repo_keys.get(r, ()) for r in deployers)
+
     @staticmethod
     def one_deployable(family: set[tuple[str, ...]], deployed: dict[tuple[str, ...], set[tuple]]) -> bool:
         """Whether Lambdas named ``{family}-{word}`` may be one service. When their deploy workflows name them,
@@ -251,6 +258,8 @@ class UnitFinder:
             toks = tokens[fn.external_id]
             tag_keys, tag_name = service_tag(fn.tags)
             found = self.prefix_key(toks, known)
+            if found and self.deployed_elsewhere(found[0], deployed.get(toks, ())):
+                found = None
             if found:
                 key, words = found
             else:

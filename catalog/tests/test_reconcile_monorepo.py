@@ -1,7 +1,7 @@
 """Lambdas of a monorepo: functions deployed by different jobs or matrix rows are different services,
 functions one job deploys step by step are one; services side by side in one repository stay apart, and
 what speaks for the repository as a whole (a System, a lone Component) speaks for none of them."""
-from catalog.tests.test_reconcile import PROD, STAGING, by_name, company, repo, run
+from catalog.tests.test_reconcile import PROD, STAGING, by_name, company, ecs_deploy, repo, run
 from ownership.signals import infer_drafts
 
 
@@ -133,3 +133,17 @@ def test_a_monorepo_service_running_in_staging_only_is_a_new_service_not_another
     assert {"claim-service", "claim-consumer", "dispute-engine"} <= set(services), sorted(services)
     assert [(r.name, r.account) for r in services["dispute-engine"].resources if r.kind == "ecs_service"] == \
         [("dispute-engine", STAGING)]
+
+
+def test_a_lambda_deployed_from_a_monorepo_is_not_absorbed_by_another_repositorys_shorter_name():
+    lambda_wf = ONE_JOB.replace("orders-create-prod", "credit-note-consumer-prod").replace(
+        "      - run: aws lambda update-function-code --function-name orders-list-prod --zip-file fileb://function.zip\n", "")
+    sc = company(prod={**lambdas("credit-note-consumer-prod"), "ecs_clusters": [{"name": "prod", "services": [
+                     {"name": "credit-note-service", "image": f"{PROD}.dkr.ecr.us-east-1.amazonaws.com/credit-note-service:1"}]}]},
+                 repos=[repo("credit-note-service", files={"README.md": "# credit notes\n",
+                                                           ".github/workflows/deploy.yml": ecs_deploy("credit-note-service")}),
+                        repo("billing-platform", files={"README.md": "# billing\n", ".github/workflows/deploy.yml": lambda_wf})])
+    services = by_name(run(sc))
+    owner = next(d for d in services.values() if any(r.name == "credit-note-consumer-prod" for r in d.resources))
+    assert owner.name == "credit-note-consumer" and owner.repo == "acme/billing-platform"
+    assert services["credit-note-service"].repo == "acme/credit-note-service"
