@@ -27,6 +27,7 @@ class Unit(NamedTuple):
     image_repo: str      # ECR repository (ecs) or "" (lambda)
     envs: tuple[Env, ...]
     functions: tuple[str, ...] = ()  # lambda: the function name suffixes; "" for <name>-<env>
+    ecs_prefix: str = ""             # ecs: what precedes the name in the ECS service's ("<repo>-" in a shared cluster)
 
 
 def function_names(unit: Unit, env: str) -> list[str]:
@@ -41,7 +42,8 @@ def _ecs_steps(unit: Unit, env: Env, first: bool) -> list[dict]:
     image = f"{ecr_uri(env.account, env.region, unit.image_repo)}:{SHA}"
     steps = [checkout(), aws_creds(env.account, env.region), ecr_login(), _build_image(unit.folder, image)] \
         if first else [aws_creds(env.account, env.region)]
-    steps.append(run(f"aws ecs update-service --cluster {env.cluster} --service {unit.name} --force-new-deployment"))
+    steps.append(run(f"aws ecs update-service --cluster {env.cluster} --service {unit.ecs_prefix}{unit.name} "
+                     "--force-new-deployment"))
     return steps
 
 
@@ -77,6 +79,7 @@ def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str, 
     ``ecs_actions``: deploy with the ECS actions and each folder's task definition, not the CLI."""
     jobs: dict[str, dict] = {}
     ecs = sorted(u.name for u in units if u.kind == "ecs")
+    ecs_prefix = next((u.ecs_prefix for u in units if u.kind == "ecs"), "")
     lam = sorted(u.name for u in units if u.kind == "lambda")
     prev: list[str] = []
     for env in sorted(envs, key=lambda e: e.name != "staging"):
@@ -92,7 +95,7 @@ def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str, 
             body["steps"] = [checkout(), aws_creds(env.account, env.region), ecr_login(),
                              run(f"docker build -t {image} -f {root}/${{{{ matrix.service }}}}/Dockerfile .\n"
                                  f"docker push {image}\n"),
-                             run(f"aws ecs update-service --cluster {env.cluster} --service ${{{{ matrix.service }}}} "
+                             run(f"aws ecs update-service --cluster {env.cluster} --service {ecs_prefix}${{{{ matrix.service }}}} "
                                  "--force-new-deployment")]
             if ecs_actions:
                 body["steps"][-1:] = [
@@ -101,7 +104,7 @@ def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str, 
                               "container-name": "app", "image": image}},
                     {"uses": "aws-actions/amazon-ecs-deploy-task-definition@v1",
                      "with": {"task-definition": "${{ steps.render.outputs.task-definition }}",
-                              "service": "${{ matrix.service }}", "cluster": env.cluster,
+                              "service": ecs_prefix + "${{ matrix.service }}", "cluster": env.cluster,
                               "wait-for-service-stability": True}}]
             jobs[f"services-{env.name}"] = body
             current.append(f"services-{env.name}")

@@ -59,9 +59,11 @@ def monorepo_style(c: Company, n: int) -> str:
 
     # -------------------------------------------------------------------------------- infrastructure
     def deploy_infra(name: str, kind: str, owner: str, env_names: list[str], *, image_repo: str,
-                     stack_prefix: str | None, functions: tuple[str, ...], runtime: str, repo: str) -> list[str]:
+                     stack_prefix: str | None, functions: tuple[str, ...], runtime: str, repo: str,
+                     ecs_prefix: str = "") -> list[str]:
         """One service's resources in each environment; returns their truth refs. ``stack_prefix``: None
-        when no stack holds them, else what precedes ``{name}-{env}`` in the stack's name."""
+        when no stack holds them, else what precedes ``{name}-{env}`` in the stack's name; ``ecs_prefix``:
+        what precedes the ECS service's name."""
         stacks = stack_prefix is not None
         out = []
         for env_name in env_names:
@@ -75,7 +77,7 @@ def monorepo_style(c: Company, n: int) -> str:
                 if image_repo not in reg.ecr:
                     reg.ecr.append(image_repo)
                 image = f"{reg.acct}.dkr.ecr.{REGION}.amazonaws.com/{image_repo}:{rng.randint(1000, 9999):x}"
-                refs.append(reg.ecs(env.cluster, name, image, tags=None if stacks else tags,
+                refs.append(reg.ecs(env.cluster, ecs_prefix + name, image, tags=None if stacks else tags,
                                     desired=rng.randint(2, 6) if env_name == "prod" else 1))
             else:
                 unit = Unit(name, "", "lambda", "", (env,), functions)
@@ -101,6 +103,8 @@ def monorepo_style(c: Company, n: int) -> str:
         image_prefix = f"{repo}/" if rng.random() < 0.6 else ""
         # per-service stacks, sometimes named after the repository too ("billing-backend-invoice-api-prod")
         stack_prefix = rng.choice([None, "", f"{repo}-"])
+        # in the shared per-environment cluster some teams prefix their ECS services with the repository
+        ecs_prefix = f"{repo}-" if rng.random() < 0.3 else ""
         guests = rng.sample([t for t in products if t != host], 1 if size < 5 else rng.randint(1, 2))
         owners = [host] * (size - len(guests)) + guests
         rng.shuffle(owners)
@@ -120,9 +124,10 @@ def monorepo_style(c: Company, n: int) -> str:
             folder = f"{root}/{name}"
             res = deploy_infra(name, kind, owner, env_names, image_repo=image_prefix + name if kind == "ecs" else "",
                                stack_prefix=stack_prefix, functions=functions if kind == "lambda" else (), runtime=runtime,
-                               repo=repo)
+                               repo=repo, ecs_prefix=ecs_prefix)
             units.append(Unit(name, folder, kind, image_prefix + name if kind == "ecs" else "",
-                              tuple(envs[e] for e in env_names), functions if kind == "lambda" else ()))
+                              tuple(envs[e] for e in env_names), functions if kind == "lambda" else (),
+                              ecs_prefix if kind == "ecs" else ""))
             files[f"{folder}/{source}"] = f"// {name}: entry point\n"
             files[f"{folder}/README.md"] = f"# {name}\n\n{camel(name)} ({'container' if kind == 'ecs' else 'AWS Lambda'}).\n"
             if kind == "ecs":
@@ -133,7 +138,7 @@ def monorepo_style(c: Company, n: int) -> str:
                 files[f"{folder}/catalog-info.yaml"] = catalog_info(
                     name, rng.choice([f"group:{owner}", owner]), kind_type="service",
                     description=f"{camel(name)} of the {DOMAINS[owner][0]} team", system=repo)
-            c.service(name, owner, repo, res)
+            c.service(name, owner, repo, res, aliases=[ecs_prefix + name] if kind == "ecs" and ecs_prefix else [])
         for lib in libs:
             files[f"{shared_dir}/{lib}/README.md"] = f"# {lib}\n\nShared {lib} code for the services in this repository.\n"
             files[f"{shared_dir}/{lib}/{'package.json' if lang == 'TypeScript' else 'BUILD.md'}"] = (
@@ -166,7 +171,8 @@ def monorepo_style(c: Company, n: int) -> str:
                     files[f"{u.folder}/task-definition.json"] = task_definition(
                         u.name, f"{env.account}.dkr.ecr.{REGION}.amazonaws.com/{u.image_repo}:latest")
                     files[f".github/workflows/deploy-{u.name}.yml"] = wf_ecs_action(
-                        env.account, REGION, u.image_repo, u.name, env.cluster, name=f"deploy {u.name}", folder=u.folder)
+                        env.account, REGION, u.image_repo, u.ecs_prefix + u.name, env.cluster, name=f"deploy {u.name}",
+                        folder=u.folder)
                 else:
                     files[f".github/workflows/deploy-{u.name}.yml"] = wf_per_service(u, shared)
         elif mode == "matrix":
