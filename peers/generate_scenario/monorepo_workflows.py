@@ -146,3 +146,11 @@ def wf_monorepo_ci(tool: str) -> str:
                "go": "go work sync && go test ./...", "gradle": "./gradlew build", "uv": "uv sync && uv run pytest -q"}[tool]
     return to_yaml({"name": "ci", "on": {"pull_request": None, "push": {"branches": Flow(["main"])}},
                     "jobs": {"test": job([checkout(), run(command)])}})
+
+
+def wf_tool_image(env: Env, image_repo: str, folder: str) -> str:
+    """Builds and pushes a tool's image (used by CI and developers; nothing runs it as a service)."""
+    image = f"{ecr_uri(env.account, env.region, image_repo)}:{SHA}"
+    steps = [checkout(), aws_creds(env.account, env.region), ecr_login(),
+             run(f"docker build -t {image} {folder}\ndocker push {image}\n")]
+    return deploy_workflow({"image": job(steps)}, name="tool images", paths=[f"{folder}/**"])

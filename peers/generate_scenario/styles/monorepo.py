@@ -10,7 +10,9 @@ import json
 
 from ..aws import Region, Res
 from ..company import Company
-from ..monorepo_workflows import Env, Unit, function_names, wf_matrix, wf_monorepo_ci, wf_paths_filter, wf_per_service
+from ..monorepo_workflows import (
+    Env, Unit, function_names, wf_matrix, wf_monorepo_ci, wf_paths_filter, wf_per_service, wf_tool_image,
+)
 from ..repo_files import catalog_info, codeowners_file, readme, task_definition
 from ..vocab import camel, split
 from ..yaml_text import to_yaml
@@ -150,6 +152,14 @@ def monorepo_style(c: Company, n: int) -> str:
             files[f"tools/{t}/run.sh"] = f"#!/bin/sh\nset -eu\necho running {t}\n"
         if tools:
             rules.append(("/tools/", [team_ref("platform")]))
+        if tools and rng.random() < 0.5:
+            # a tool's image is built and pushed for CI and laptops, never run as a service
+            t = tools[0]
+            files[f"tools/{t}/Dockerfile"] = "FROM alpine:3.20\nCOPY run.sh /run.sh\nENTRYPOINT [\"/run.sh\"]\n"
+            regions["prod"].ecr.append(f"{repo}/{t}")
+            files[".github/workflows/tools.yml"] = wf_tool_image(envs["prod"], f"{repo}/{t}", f"tools/{t}")
+        if rng.random() < 0.5:  # database migrations are reviewed by the platform team in every service
+            rules.append(("**/migrations/", [team_ref("platform")]))
         files["docs/architecture.md"] = f"# {repo}\n\nHow the {host} services talk to each other.\n"
         rules.append(("/docs/", [team_ref(host)] + [f"@{rng.choice(c.solo(host))}"]))
         rules.append(("/.github/workflows/", [team_ref("platform"), team_ref(host)]))
