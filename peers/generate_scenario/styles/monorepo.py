@@ -27,6 +27,8 @@ DOMAINS = {  # team -> (title, the nouns its services are named from)
     "linehaul": ("Linehaul", ["route", "trailer", "carrier", "lane", "geofence", "handover"]),
     "customer": ("Customer Care", ["claim", "notification", "complaint", "callback", "survey"]),
 }
+BASE_IMAGES = {"Go": "gcr.io/distroless/static", "Kotlin": "eclipse-temurin:21-jre", "TypeScript": "node:20-slim",
+               "Python": "python:3.12-slim"}
 SUFFIXES = ["api", "service", "worker", "consumer", "sync", "engine", "planner", "processor"]
 LIBS = ["logging", "events", "money", "testkit", "config", "tracing", "proto", "auth-client", "feature-flags"]
 TOOLS = ["codegen", "seed-data", "local-dev", "migrate", "load-test"]
@@ -130,10 +132,10 @@ def monorepo_style(c: Company, n: int) -> str:
             units.append(Unit(name, folder, kind, image_prefix + name if kind == "ecs" else "",
                               tuple(envs[e] for e in env_names), functions if kind == "lambda" else (),
                               ecs_prefix if kind == "ecs" else ""))
-            files[f"{folder}/{source}"] = f"// {name}: entry point\n"
+            files[f"{folder}/{source}"] = f"{'#' if lang == 'Python' else '//'} {name}: entry point\n"
             files[f"{folder}/README.md"] = f"# {name}\n\n{camel(name)} ({'container' if kind == 'ecs' else 'AWS Lambda'}).\n"
             if kind == "ecs":
-                files[f"{folder}/Dockerfile"] = f"FROM {rng.choice(['gcr.io/distroless/static', 'eclipse-temurin:21-jre', 'node:20-slim', 'python:3.12-slim'])}\nCOPY . /app\n"
+                files[f"{folder}/Dockerfile"] = f"FROM {BASE_IMAGES[lang]}\nCOPY . /app\n"
             if owner != host or rng.random() < 0.45:
                 rules.append((f"/{folder}/", path_owners(owner)))
             if rng.random() < 0.3:
