@@ -50,7 +50,7 @@ from typing import Any, Iterable
 
 # Team names -> team slugs is catalog's (reconcile groups resources by owner tags with it too).
 from catalog.choices import OwnershipStatus
-from catalog.naming import TeamDirectory
+from catalog.naming import TeamDirectory, name_keys
 
 WEIGHTS = {"codeowners": 0.40, "catalog_info": 0.40, "commits": 0.25, "tags": 0.20, "permissions": 0.15}
 # Ties between candidates are broken by the strongest signal a team holds, in this order.
@@ -170,10 +170,16 @@ def root_rule(rules: list[dict[str, Any]], folder_keys: Iterable[str] = ()) -> d
     monorepo's ``/services/trip-tracker/``), else the last rule covering the repository root."""
     keys = set(folder_keys)
     if keys:
-        own = [r for r in rules if any(_compact(seg) in keys for seg in re.split(r"[/\\]", str(r.get("pattern", ""))) if seg)]
+        own = [r for r in rules if any(_folder_is(seg, keys) for seg in re.split(r"[/\\]", str(r.get("pattern", ""))) if seg)]
         if own:
             return _last(own)
     return _last([r for r in rules if str(r.get("pattern", "")).strip() in _ROOT_PATTERNS])
+
+
+def _folder_is(segment: str, keys: set[str]) -> bool:
+    """Whether a path segment names the service: compared as written, and by the service's name keys
+    (which singularize: the folder ``customs-service`` is the service keyed ``customservice``)."""
+    return _compact(segment) in keys or bool(name_keys(segment, strip_env=False) & keys)
 
 
 def _compact(value: str) -> str:

@@ -15,7 +15,7 @@ from catalog.reconcile.types import FactView, ResourceClaim, ServiceDraft
 from discovery.facts import APIGW_HTTP_API, APIGW_REST_API, CFN_STACK, CLOUDWATCH_ALARM, ECS_SERVICE, LAMBDA_FUNCTION
 
 
-def pick_name(names: list[tuple[int, str]], extra: list[tuple[int, str]]) -> str:
+def pick_name(names: list[tuple[float, str]], extra: list[tuple[float, str]]) -> str:
     """The best (priority, name): lowest priority, then most words; among spellings of it, the best-segmented."""
     names = [(p, n) for p, n in names + extra if n]
     if not names:
@@ -26,6 +26,13 @@ def pick_name(names: list[tuple[int, str]], extra: list[tuple[int, str]]) -> str
     # among spellings of the winning name, the best-segmented one ("push-manager" over "pushmanager")
     same.sort(key=lambda pn: (-len(pn[1].split("-")), pn[0], pn[1]))
     return same[0][1]
+
+
+def monorepo_names(names: list[tuple[int, str]], repo_name: str) -> list[tuple[float, str]]:
+    """Names of a monorepo's service spelled ``{repo}-{service}`` (a stack ``billing-backend-invoice-api-prod``):
+    the service is what follows the repository's name, preferred to the spelling with it."""
+    prefix = repo_name + "-"
+    return [(p - 0.5, n[len(prefix):]) for p, n in names if n.startswith(prefix) and len(n) > len(prefix)]
 
 
 def aliases_for(name: str, names: Iterable[str]) -> list[str]:
@@ -66,6 +73,7 @@ class DraftBuilder:
     def __init__(self, repos: Repositories, owners: OwnerEvidence, deploys: LastDeploys | None = None,
                  declarations: Declarations | None = None):
         self.repos = repos
+        self.shared = owners.shared
         self.owners = owners
         self.deploys = deploys
         self.declarations = declarations
@@ -103,16 +111,18 @@ class DraftBuilder:
 
     def service(self, g: Group) -> ServiceDraft:
         members = [claim[0] for claim in g.members.values()]
-        extra_names: list[tuple[int, str]] = []
+        extra_names: list[tuple[float, str]] = []
         matching: list[FactView] = []
         if g.repo:
             entities = self.repos.entities(g.repo)
             # in a monorepo only the Component named like this service speaks for it
             matching = [e for e in entities if naming.name_keys(e.name, strip_env=False) & g.keys] or \
-                (entities if len(entities) == 1 else [])
+                (entities if len(entities) == 1 and g.repo not in self.shared else [])
             if matching:
                 extra_names.append((0, naming.canonical(matching[0].name, strip_env=False)))
             repo_name = naming.canonical(self.repos.repos[g.repo].name, strip_env=False)
+            if g.repo in self.shared:
+                extra_names += monorepo_names(g.names, repo_name)
             aws = sorted(g.names)[0][1].split("-") if g.names else []
             ours = repo_name.split("-")
             if len(aws) == len(ours) >= 2 and aws[:-1] == ours[:-1] and aws[-1] != ours[-1] \

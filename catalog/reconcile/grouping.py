@@ -120,9 +120,14 @@ def merge_related(groups: list[Group], directory: TeamDirectory) -> list[Group]:
             by_repo[g.repo].append(i)
     for repo_id, idx in by_repo.items():
         strong = [i for i in idx if groups[i].repo_confidence >= STRONG_LINK]
+        # a repository deploying three or more services side by side is a monorepo: there a name that begins
+        # with another ("claim" / "claim-consumer") is a neighbour, and a service in staging only is a new one,
+        # not another stage of its neighbour; only a near-identical name is the same service
+        crowded = sum(1 for a in strong if any(not apart(a, b) for b in strong if b != a)) >= 3
         for a in strong:
             for b in strong:
-                if a < b and (apart(a, b) or similar_keys(groups[a].keys, groups[b].keys)):
+                if a < b and ((apart(a, b) and not crowded) or
+                              similar_keys(groups[a].keys, groups[b].keys, prefix=not crowded)):
                     uf.union(a, b)
     # a service left without its repository because another stage of it took the repository first
     for b, g in enumerate(groups):

@@ -82,11 +82,12 @@ def catalog_owner(attrs: dict, login_by_email: dict[str, str]) -> tuple[str | No
 class OwnerEvidence:
     """Gathers each draft's owner evidence (``draft.owner_evidence``, the shape ``ownership.inference`` reads)."""
 
-    def __init__(self, ix: ResourceIndex, repos: Repositories):
+    def __init__(self, ix: ResourceIndex, repos: Repositories, shared: frozenset[str] = frozenset()):
         self.ix = ix
         self.repos = repos
         self.team_key = team_key_by_id(ix)
         self.account_org: dict[str, str] = {}
+        self.shared = shared  # repositories several services come from (monorepos)
         self.login_by_email = {str((m.attributes or {}).get("email")).lower(): m.name
                                for m in ix.by_kind.get(GH_MEMBER, ()) if (m.attributes or {}).get("email")}
 
@@ -116,8 +117,10 @@ class OwnerEvidence:
         if path:
             rules = [r for r in rules if (r.attributes or {}).get("path") in (path, None)] or rules
         entities = [e for e in declared.get(GH_CATALOG_ENTITY, ()) if (e.attributes or {}).get("owner")]
-        # in a monorepo only the entities named like the service speak for it
-        mine = [e for e in entities if e.name in entity_names] if len(entities) > 1 else entities
+        # in a monorepo only the entities named like the service speak for it: a lone Component is its own
+        # service's, and a System owns the repository as a whole, as its root CODEOWNERS rule does
+        shared = repo_id in self.shared
+        mine = [e for e in entities if e.name in entity_names] if len(entities) > 1 or shared else entities
         permissions = []
         for team_id in self.ix.into.get((repo_id, HAS_PERMISSION), ()):
             team = self.ix.by_id.get(team_id)

@@ -1,6 +1,7 @@
 """``reconcile()``: the steps in order, from facts and links to identified, corrected, fingerprinted drafts."""
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Iterable
 
 from catalog import naming
@@ -34,7 +35,9 @@ def reconcile(facts: Iterable[FactView], links: Iterable[LinkView], *, existing:
     attach(groups, data_stacks, ix, directory, excluded)
     link_repositories(groups, ix, repos)
     groups = merge_related(groups, directory)
-    owners = OwnerEvidence(ix, repos)
+    linked_to = Counter(g.repo for g in groups if g.repo)
+    shared = frozenset(repo for repo, n in linked_to.items() if n > 1)
+    owners = OwnerEvidence(ix, repos, shared)
     owners.learn_accounts(groups)
     builder = DraftBuilder(repos, owners, LastDeploys(ix), declarations)
     drafts = [builder.service(g) for g in groups]

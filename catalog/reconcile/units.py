@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from catalog import naming
 from catalog.reconcile.repositories import Repositories
@@ -201,6 +201,37 @@ class UnitFinder:
                 known |= naming.name_keys(target.name)
         return known
 
+    def deployed_functions(self) -> dict[tuple[str, ...], set[tuple]]:
+        """Service words of each Lambda function a repository deploys by name -> where: (repo, file, job, line)."""
+        out: dict[tuple[str, ...], set[tuple]] = defaultdict(set)
+        for t in self.ix.by_kind.get(GH_DEPLOY_TARGET, ()):
+            attrs = t.attributes or {}
+            if attrs.get("target_kind") == LAMBDA_FUNCTION:
+                out[naming.service_words(t.name, kind=LAMBDA_FUNCTION)].add(
+                    (attrs.get("repo"), attrs.get("path"), attrs.get("job"), attrs.get("line")))
+        return out
+
+    def deployed_elsewhere(self, key: str, places: Iterable[tuple]) -> bool:
+        """Whether a function deployed by name (``places``) is deployed by repositories ``key`` does not name:
+        then the shorter known name is a neighbour's (a monorepo's ``credit-note-consumer`` is not the
+        ``credit-note-service`` beside it), and the function keeps the name its deployer gives it."""
+        deployers = {self.repos.repo_by_name.get(str(repo or "").lower()) for repo, *_ in places} - {None}
+        return bool(deployers) and not any(key in self.repos.repo_keys.get(r, ()) for r in deployers)
+
+    @staticmethod
+    def one_deployable(family: set[tuple[str, ...]], deployed: dict[tuple[str, ...], set[tuple]]) -> bool:
+        """Whether Lambdas named ``{family}-{word}`` may be one service. When their deploy workflows name them,
+        they are one only if one job deploys two of them in its own steps; deployed by different jobs, workflows
+        or rows of one matrix command (a monorepo's ``claim-worker`` and ``claim-consumer``) they are several."""
+        seen = [(toks, deployed[toks]) for toks in sorted(family) if toks in deployed]
+        if len(seen) < 2:
+            return True
+        lines: dict[tuple, set[tuple]] = defaultdict(set)  # (repo, file, job) -> (function, line)
+        for toks, places in seen:
+            for repo, path, job, line in places:
+                lines[(repo, path, job)].add((toks, line))
+        return any(len({t for t, _ in hits}) >= 2 and len({ln for _, ln in hits}) >= 2 for hits in lines.values())
+
     @staticmethod
     def prefix_key(tokens: tuple[str, ...], known: set[str]) -> tuple[str, tuple[str, ...]] | None:
         """Longest known service key that starts ``tokens`` (a word prefix, compared compact)."""
@@ -222,15 +253,18 @@ class UnitFinder:
         for toks in tokens.values():
             if len(toks) >= 2 and toks[-1] in naming.FUNCTION_WORDS:
                 siblings[toks[:-1]].add(toks)
+        deployed = self.deployed_functions()
         for fn in loose:
             toks = tokens[fn.external_id]
             tag_keys, tag_name = service_tag(fn.tags)
             found = self.prefix_key(toks, known)
+            if found and self.deployed_elsewhere(found[0], deployed.get(toks, ())):
+                found = None
             if found:
                 key, words = found
             else:
                 cut = toks[:-1] if len(toks) >= 2 and toks[-1] in naming.FUNCTION_WORDS else None
-                words = cut if cut and len(siblings[cut]) > 1 else toks
+                words = cut if cut and len(siblings[cut]) > 1 and self.one_deployable(siblings[cut], deployed) else toks
                 key = naming.compact_words(words)
             unit = Unit("tag" if tag_name else "lambda", fn)
             conf = EXISTENCE[unit.kind]

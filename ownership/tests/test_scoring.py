@@ -50,6 +50,13 @@ def test_a_monorepo_folder_rule_named_after_the_service_beats_the_root_rule():
     assert codeowner_shares(rules, DIRECTORY, folder_keys={"eta"})[0] == {"platform": 1.0}
 
 
+def test_a_folder_rule_is_matched_by_the_service_keys_a_plural_folder_name_gives():
+    # the service's keys singularize ("customs-service" is keyed "customservice"); the folder keeps its plural
+    rules = [{"pattern": "*", "owners": ["@acme/platform"], "order": 0},
+             {"pattern": "/services/customs-service/", "owners": ["@carol"], "order": 1}]
+    assert codeowner_shares(rules, DIRECTORY, folder_keys={"customservice"})[0] == {"risk": 1.0}
+
+
 def test_codeowners_team_that_does_not_exist_is_not_scored():
     assert codeowner_shares([{"pattern": "*", "owners": ["@acme/ghosts"], "order": 0}], DIRECTORY)[0] == {}
 

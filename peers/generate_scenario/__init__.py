@@ -12,6 +12,7 @@ Each style is a different kind of company, so discovery can't overfit to the bun
 - ``terraform``: no CloudFormation; one infrastructure repository declares every service (a folder or a module
   call each, CODEOWNERS per folder), mixed or missing tags, app repos that only redeploy.
 - ``acquisition``: two GitHub orgs and two companies' accounts, same-slug teams, services moving between them.
+- ``monorepo``: services per folder in a few monorepos, owners per path, per-service / matrix / paths-filter deploys.
 
 The truth is built alongside the data: every owner it names is supported by signals in the data (tags,
 CODEOWNERS, team permissions, catalog-info, commit authors), and by at least two of them when a
@@ -19,7 +20,7 @@ stale signal disagrees. ``python -m peers.generate_scenario --style S --name N -
 
 Modules: ``vocab`` (word lists, the fixed clock, naming helpers), ``aws`` (accounts, regions and their
 resources), ``github`` (people, teams, repositories, ownership signals), ``company`` (both sides and the
-truth), ``workflows`` (GitHub Actions workflows), ``repo_files`` (the other files in repositories),
+truth), ``workflows`` (GitHub Actions workflows), ``monorepo_workflows`` (a monorepo's deploy workflows), ``repo_files`` (the other files in repositories),
 ``yaml_text`` (YAML dumping), ``styles/`` (one module per style), ``build`` (``STYLES``, ``generate``)
 and ``cli`` (``main``).
 """

@@ -7,6 +7,7 @@ from .company import Company
 from .styles.acquisition import acquisition_style
 from .styles.drift import drift_style
 from .styles.legacy import legacy_style
+from .styles.monorepo import monorepo_style
 from .styles.multi_account import multi_account_style
 from .styles.realorg import realorg_style
 from .styles.serverless import serverless_style
@@ -23,6 +24,7 @@ STYLES: dict[str, tuple[Callable[[Company, int], str], str, str, str]] = {
     "realorg": (realorg_style, "quillfeather", "Quillfeather Commerce", "quillfeather.test"),
     "terraform": (terraform_style, "larkspur", "Larkspur Mutual", "larkspur.test"),
     "acquisition": (acquisition_style, "tessaro", "Tessaro Freight", "tessaro.test"),  # and the acquired quillpay
+    "monorepo": (monorepo_style, "kestrel", "Kestrel Freight", "kestrel.test"),
 }
 
 

@@ -23,6 +23,7 @@ SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
 SHARED = ROOT.parent / "shared" / "scenarios"  # the shared samples beside the checkout, when present
 TRUTH_KINDS = ("stack",) + REF_KINDS
 OWNER_KEYS = {"team", "owner", "owning-team", "squad"}
+MONOREPO_ROOTS = ("services", "apps")
 BUNDLED = {"serverless-co": ("serverless", 60), "multi-account-co": ("multi-account", 60), "users-co": ("users", 50),
            "drift-co": ("drift", 60), "legacy-co": ("legacy", 50)}  # name -> (style, services), seed 42
 EXPECTED = {"sample-company.yaml", "sample-messy.yaml"} | {f"{name}.yaml" for name in BUNDLED}
@@ -235,7 +236,7 @@ class Index:
         if service["repo"]:
             repo = self.repos[service["repo"]]
             if shared_repo:  # monorepo: only the service's own folder speaks for it
-                folder = f"services/{service['name']}"
+                folder = service_folder(repo, service["name"]) or f"services/{service['name']}"
                 sources = {"codeowners": self.codeowners_team(repo, f"{folder}/main.go", org),
                            "catalog": self.catalog_team(repo["files"].get(f"{folder}/catalog-info.yaml"), org)}
             else:
@@ -263,6 +264,12 @@ class Index:
                         return self.team_of_owners(owners)
                     break
         return None
+
+
+def service_folder(repo: dict, name: str) -> str | None:
+    """A monorepo service's folder: ``services/<name>`` or ``apps/<name>``, the layouts monorepos use."""
+    return next((f"{root}/{name}" for root in MONOREPO_ROOTS if any(p.startswith(f"{root}/{name}/") for p in repo["files"])),
+                None)
 
 
 @lru_cache(maxsize=None)
@@ -369,7 +376,7 @@ def test_every_live_repo_is_one_service_or_excluded(which):
         owners = services_of.get(full, [])
         assert owners, f"{full} is neither a service's repo nor excluded"
         if len(owners) > 1:  # a monorepo: each service has its own folder
-            missing = [n for n in owners if not any(p.startswith(f"services/{n}/") for p in repo["files"])]
+            missing = [n for n in owners if not service_folder(repo, n)]
             assert missing == [], f"{full} hosts {owners} without a folder for {missing}"
 
 
@@ -422,7 +429,9 @@ def test_repos_are_linkable_to_their_infrastructure(which):
                      for ref in svc["resources"] for v in index.tags[ref].values())
         mentioned = any(n in files for n in infra) or any(
             f"service: {m}" in files for m in re.findall(r"stack:[^/]+/[^/]+/(.+)-(?:prod|dev|staging)$", "\n".join(svc["resources"])))
-        assert similar or tagged or mentioned, f"{svc['name']}: nothing ties {svc['repo']} to {infra[:3]}"
+        # a monorepo's folder named after the service, whose name every piece of its infra carries
+        foldered = service_folder(repo, svc["name"]) is not None and all(svc["name"] in n for n in infra)
+        assert similar or tagged or mentioned or foldered, f"{svc['name']}: nothing ties {svc['repo']} to {infra[:3]}"
 
 
 @pytest.mark.parametrize("which", _docs())
@@ -567,3 +576,22 @@ def test_terraform_style_declares_everything_in_one_infrastructure_repository():
     assert sum(1 for t in tags if not t) >= 3 and {k for t in tags for k in t} >= {"Name", "ManagedBy"}
     truth = doc["truth"]["services"]
     assert [s for s in truth if s["owner"] is None and not s["repo"]]       # the orphan nobody owns
+
+
+def test_monorepo_style_hosts_services_per_folder():
+    doc = _generated("monorepo", 3)
+    shared = _shared_repos(doc)
+    assert 2 <= len(shared) <= 4
+    files = _files(doc)
+    text = {r: "\n".join(f.values()) for r, f in files.items()}
+    for full in shared:
+        repo_files = files[full.split("/", 1)[1]]
+        owners_file = repo_files.get(".github/CODEOWNERS") or repo_files["CODEOWNERS"]
+        assert owners_file.splitlines()[1].startswith("* "), "a root rule for the host team"
+        assert any(p.startswith(("libs/", "packages/")) for p in repo_files), "shared code that is no service"
+    hosts = {s["repo"]: Counter(t["owner"] for t in doc["truth"]["services"] if t["repo"] == s["repo"]) for s in
+             doc["truth"]["services"] if s["repo"] in shared}
+    assert all(len(owners) >= 2 for owners in hosts.values()), "every monorepo hosts a guest team's service"
+    workflows = "\n".join(t for r, t in text.items())
+    assert "matrix.service" in workflows or "dorny/paths-filter" in workflows
+    assert re.search(r"paths: \[.*(services|apps)/[a-z-]+/\*\*", workflows) or "dorny/paths-filter" in workflows

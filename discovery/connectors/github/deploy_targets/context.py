@@ -26,7 +26,7 @@ INVALID_YAML = "invalid_yaml"
 UNRESOLVED = "unresolved_expression"
 TOO_LARGE = "input_too_large"
 
-TARGET_FIELDS = ("target_kind", "name", "cluster", "stage", "account", "region", "path", "line", "source")
+TARGET_FIELDS = ("target_kind", "name", "cluster", "stage", "account", "region", "path", "line", "source", "job")
 
 # Sentinels that survive tokenizing: REG stands for an ECR registry we can't see; UNRES wraps the
 # index of an expression we could not evaluate.
@@ -73,6 +73,7 @@ class Job:
     region: str | None = None
     account: str | None = None
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)
+    name: str = ""   # the job's id in its workflow: what one job deploys is one deployable
 
 
 @dataclass
@@ -194,6 +195,7 @@ class Scan:
             "target_kind": kind, "name": name, "cluster": cluster or None, "stage": stage or None,
             "account": clean(account, ACCOUNT), "region": clean(region, REGION),
             "path": path, "line": line, "source": source,
+            "job": (step.job.name or None) if step is not None else None,
         }
         # A repeat of an earlier target in everything merge compares would merge into what the
         # earlier one merged into, changing nothing: drop it here, so repeats (a matrix job, a

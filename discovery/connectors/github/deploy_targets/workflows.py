@@ -57,7 +57,7 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
     lines = text.split("\n")
     used_by_span: dict[tuple[int, int], tuple[set[str], set[str]]] = {}
     wf_dir = scalar(mapping(mapping(top.get("defaults")).get("run")).get("working-directory")) or ""
-    for _job_id, job_node in mapping(top.get("jobs")).items():
+    for job_id, job_node in mapping(top.get("jobs")).items():
         job = _node_map(scan, job_node)
         if not job:
             continue
@@ -70,7 +70,7 @@ def scan_workflow(scan: Scan, path: str, text: str) -> None:
         matrix_used, inputs_used = used_by_span[span]
         for inputs in input_runs(scan, path, candidates, inputs_used):
             for combo in matrix_combos(job.get("strategy"), matrix_used):
-                base = Job(path, layer(env), combo, inputs, workdir=workdir)
+                base = Job(path, layer(env), combo, inputs, workdir=workdir, name=str(job_id))
                 base.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION")
                 scan_job(scan, path, job.get("steps"), base)
 

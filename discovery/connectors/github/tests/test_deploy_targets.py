@@ -735,3 +735,26 @@ def test_a_workflow_that_also_runs_on_its_own_keeps_its_dispatch_choices():
     caller = "on: push\njobs:\n  c:\n    uses: ./.github/workflows/deploy.yml\n    with: {env: qa}\n"
     targets, _ = find_deploy_targets({".github/workflows/release.yml": caller, ".github/workflows/deploy.yml": callee})
     assert sorted(t["name"] for t in targets) == ["f-dev", "f-prod", "f-qa"]
+
+
+def test_each_target_names_the_workflow_job_that_deploys_it():
+    """What one job deploys step by step is one deployable; jobs and matrix rows may be several (monorepos)."""
+    wf = """\
+on: {push: {branches: [main]}}
+jobs:
+  functions-prod:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        service: [claim-worker, claim-consumer]
+    steps:
+      - run: aws lambda update-function-code --function-name ${{ matrix.service }}-prod --zip-file fileb://f.zip
+  orders:
+    runs-on: ubuntu-latest
+    steps:
+      - run: aws lambda update-function-code --function-name orders-create --zip-file fileb://f.zip
+"""
+    found, _ = targets({WF: wf})
+    assert sorted((t["name"], t["job"], t["line"]) for t in found) == [
+        ("claim-consumer-prod", "functions-prod", 9), ("claim-worker-prod", "functions-prod", 9),
+        ("orders-create", "orders", 13)]
