@@ -1,6 +1,7 @@
 """The catalog: teams, services, the resources and repository claimed for each, and their history."""
 import uuid
 
+from django.core.validators import RegexValidator
 from django.db import models
 
 from catalog.choices import EntryType, EventType, Health, Lifecycle, OwnershipStatus, Tier
@@ -8,9 +9,13 @@ from catalog.choices import EntryType, EventType, Health, Lifecycle, OwnershipSt
 __all__ = ["DiscoveryEvent", "Lifecycle", "RetirementHold", "Service", "ServiceResource", "Team", "Tier"]
 
 
+# A GitHub team slug, or org/slug when teams of two connected organizations share the slug (catalog.team_names)
+TEAM_SLUG = RegexValidator(r"^(?:[-\w]+/)?[-\w]+\Z", "Enter a team slug, or organization/slug.")
+
+
 class Team(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    slug = models.SlugField(max_length=100, unique=True)
+    slug = models.CharField(max_length=140, unique=True, validators=[TEAM_SLUG])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     github_org = models.CharField(max_length=100, blank=True)

@@ -186,3 +186,16 @@ def test_teams_of_two_organizations_sharing_a_slug_are_two_teams(workspace):
     assert sorted(teams) == ["payments-ops", "quillpay/payments", "risk", "tessaro/payments"]
     assert Team.objects.get(slug="quillpay/payments").members == ["bo"]
     assert Team.objects.get(slug="payments-ops").parent.slug == "tessaro/payments"
+
+
+def test_a_team_slug_may_name_its_organization_but_nothing_else():
+    """org/slug (two connected organizations share the slug) is valid where a team slug is edited; paths are not."""
+    from django.core.exceptions import ValidationError
+
+    from catalog.models import TEAM_SLUG
+
+    for ok in ("payments", "quillpay/payments", "team_a-1"):
+        TEAM_SLUG(ok)
+    for bad in ("a/b/c", "../x", "/payments", "payments/", "pay ments", "x\n"):
+        with pytest.raises(ValidationError):
+            TEAM_SLUG(bad)

@@ -125,7 +125,7 @@ function MyTeam() {
           <Link className="link font-medium" to={`/services/${s.id}`}>{s.name}</Link><Badge value={s.owner.status} />
         </li>
       ))}
-      {list.length > 12 && <li className="pt-2 text-sm"><Link className="link" to={`/teams/${team.slug}`}>All {list.length} services of {team.name}</Link></li>}
+      {list.length > 12 && <li className="pt-2 text-sm"><Link className="link" to={`/teams/${encodeURIComponent(team.slug)}`}>All {list.length} services of {team.name}</Link></li>}
     </ul>
   );
 }

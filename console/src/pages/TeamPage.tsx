@@ -15,7 +15,7 @@ export default function TeamPage() {
     enabled: !!team,
     queryFn: ({ signal }) => must(api.GET("/api/v1/teams/{id}/services/", { signal, params: { path: { id: team!.id }, query: { limit: 500 } } })),
   });
-  useEffect(() => { if (team) remember({ type: "team", id: team.slug, name: team.name, href: `/teams/${team.slug}` }); }, [team]);
+  useEffect(() => { if (team) remember({ type: "team", id: team.slug, name: team.name, href: `/teams/${encodeURIComponent(team.slug)}` }); }, [team]);
 
   if (teams.isPending) return <Page title="Team"><Loading /></Page>;
   if (teams.isError) return <Page title="Team"><ErrorState error={teams.error} retry={() => teams.refetch()} /></Page>;
@@ -27,7 +27,7 @@ export default function TeamPage() {
   const coverage = list.length ? counts.owned / list.length : null;
   const members = strings(team.members);
   return (
-    <Page title={team.name} subtitle={<>{team.description}{team.parent && <> · part of <Link className="link" to={`/teams/${team.parent}`}>{team.parent}</Link></>}</>}>
+    <Page title={team.name} subtitle={<>{team.description}{team.parent && <> · part of <Link className="link" to={`/teams/${encodeURIComponent(team.parent)}`}>{team.parent}</Link></>}</>}>
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card title="Ownership coverage" id="coverage-title">
