@@ -39,6 +39,7 @@ describe("the palette's local index", () => {
     expect(names("chekout")).toEqual(["checkout-api"]);
     expect(names("paymnet")).toEqual(["payment-gateway", "payments_ledger"]);
     expect(names("xyzzy")).toEqual([]);
+    expect(names("chekout-a")).toEqual(["checkout-api"]); // a typo in the first word, then the next word
     expect(names("cj")).toEqual(["checkout-api"]); // a neighbouring key, early in the name
     expect(names("zq")).toEqual([]); // two short letters: one wrong key at most, no insertions
     expect(names("ga")[0]).toBe("gateway-proxy"); // and a prefix still ranks above a typo

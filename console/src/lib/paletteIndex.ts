@@ -65,69 +65,104 @@ export function buildIndex(body: PaletteIndexBody): PaletteIndex | null {
   };
 }
 
-/** At most one edit apart (insert, delete, substitute, or swap two neighbours): linear, no allocation. */
-export function oneEdit(a: string, b: string): boolean {
-  if (a === b) return true;
-  const [short, long] = a.length <= b.length ? [a, b] : [b, a];
-  if (long.length - short.length > 1) return false;
+/** ``q`` and ``s[start, start + len)`` at most one edit apart (insert, delete, substitute, or swap two
+ *  neighbours). Linear and allocation-free: it runs for thousands of names on every key with a typo. */
+function oneEditAt(q: string, s: string, start: number, len: number): boolean {
+  const n = q.length;
+  if (Math.abs(n - len) > 1 || start + len > s.length) return false;
   let i = 0;
-  while (i < short.length && short[i] === long[i]) i++;
-  if (short.length === long.length) {
-    if (short.slice(i + 1) === long.slice(i + 1)) return true; // one substitution
-    return i + 1 < short.length && short[i] === long[i + 1] && short[i + 1] === long[i]
-      && short.slice(i + 2) === long.slice(i + 2); // neighbours swapped
+  while (i < n && i < len && q.charCodeAt(i) === s.charCodeAt(start + i)) i++;
+  if (i === n && i === len) return true;
+  if (n === len) {
+    let j = i + 1; // one substitution at i
+    while (j < n && q.charCodeAt(j) === s.charCodeAt(start + j)) j++;
+    if (j === n) return true;
+    if (i + 1 < n && q.charCodeAt(i) === s.charCodeAt(start + i + 1) && q.charCodeAt(i + 1) === s.charCodeAt(start + i)) {
+      let k = i + 2; // neighbours swapped at i
+      while (k < n && q.charCodeAt(k) === s.charCodeAt(start + k)) k++;
+      return k === n;
+    }
+    return false;
   }
-  return short.slice(i) === long.slice(i + 1); // one insertion into the shorter
+  let j = i;
+  if (n < len) { // one letter more in the name
+    while (j < n && q.charCodeAt(j) === s.charCodeAt(start + j + 1)) j++;
+    return j === n;
+  }
+  while (j < len && q.charCodeAt(j + 1) === s.charCodeAt(start + j)) j++; // one letter more in the query
+  return j === len;
+}
+
+export function oneEdit(a: string, b: string): boolean {
+  return oneEditAt(a, b, 0, b.length);
 }
 
 interface Scored { entry: Entry; score: number; name: string; spans: MatchSpan[] }
+type Match = { score: number; spans: MatchSpan[] } | null;
 
-/** How well ``q`` (folded, single-spaced) matches a folded name: 0 for no match, else higher is better. */
-function scoreName(q: string, words: string[], norm: string): { score: number; spans: MatchSpan[] } {
+/** ``q`` (folded, single-spaced) as typed in a folded name: exact, prefix, word start, substring, or every
+ *  word starting a word of the name in any order; null when none. */
+type Word = { bare: string; spaced: string }; // a query word, and " word" to find it at a word start
+
+function exactMatch(q: string, words: Word[], norm: string): Match {
   if (norm === q) return { score: 100, spans: [{ start: 0, length: q.length }] };
   if (norm.startsWith(q)) return { score: 90, spans: [{ start: 0, length: q.length }] };
+  if (q.length === 1) { // one letter: the start of a word only (inside words it matches nearly every name)
+    const word = norm.indexOf(` ${q}`);
+    return word < 0 ? null : { score: 80, spans: [{ start: word + 1, length: 1 }] };
+  }
   const at = norm.indexOf(q);
   if (at > 0) return { score: norm[at - 1] === " " ? 80 : 70, spans: [{ start: at, length: q.length }] };
-  if (words.length > 1) { // every word of the query starts a word of the name, in any order
-    const spans: MatchSpan[] = [];
-    for (const w of words) {
-      const hit = norm.startsWith(w) ? 0 : norm.indexOf(` ${w}`) + 1;
-      if (hit <= 0 && !norm.startsWith(w)) return { score: 0, spans: [] };
-      spans.push({ start: hit, length: w.length });
-    }
-    return { score: 60, spans };
+  if (words.length < 2) return null;
+  const starts: number[] = [];
+  for (const w of words) { // at the name's start, or at a word start inside it
+    const hit = norm.startsWith(w.bare) ? 0 : norm.indexOf(w.spaced) + 1;
+    if (hit <= 0 && !norm.startsWith(w.bare)) return null;
+    starts.push(hit);
   }
-  if (q.length >= 2) { // one typo against the start of the name or of one of its words
-    // short texts: a wrong or swapped key only (same length), or everything would match everything
-    const lengths = q.length >= 4 ? [q.length, q.length + 1, q.length - 1] : [q.length];
-    let start = 0;
-    while (start >= 0 && start < norm.length) {
-      for (const len of lengths) {
-        const piece = norm.slice(start, start + len);
-        if (piece.length === len && (piece[0] === q[0] || piece[1] === q[1] || piece[0] === q[1] || piece[1] === q[0])
-          && oneEdit(q, piece)) return { score: q.length >= 4 ? 50 : 40, spans: [{ start, length: len }] };
-      }
-      const next = norm.indexOf(" ", start);
-      start = next < 0 ? -1 : next + 1;
+  return { score: 60, spans: starts.map((start, i) => ({ start, length: words[i].bare.length })) };
+}
+
+/** One typo against the start of the name or of one of its words; short texts allow a wrong or swapped key
+ *  only (same length), or everything would match everything. */
+function typoMatch(q: string, norm: string): Match {
+  if (q.length < 2) return null;
+  const long = q.length >= 4;
+  const a = q.charCodeAt(0), b = q.charCodeAt(1);
+  const lengths = [q.length, q.length + 1, q.length - 1], same = [q.length];
+  for (let start = 0; start < norm.length; start = norm.indexOf(" ", start) + 1 || norm.length) {
+    const x = norm.charCodeAt(start), y = norm.charCodeAt(start + 1);
+    if (x !== a && y !== b && x !== b && y !== a) continue; // one edit keeps one of the first two letters
+    for (const len of long ? lengths : same) {
+      if (oneEditAt(q, norm, start, len)) return { score: long ? 50 : 40, spans: [{ start, length: len }] };
     }
   }
-  return { score: 0, spans: [] };
+  return null;
 }
 
 function best(list: Entry[], q: string, limit: number): Scored[] {
-  const words = q.split(" ").filter(Boolean);
+  const words: Word[] = q.split(" ").filter(Boolean).map((w) => ({ bare: w, spaced: ` ${w}` })); // once per key
   const found: Scored[] = [];
-  for (const entry of list) {
-    let top: Scored | null = null;
-    entry.norms.forEach((norm, i) => {
-      const { score, spans } = scoreName(q, words, norm);
-      const adjusted = i === 0 ? score : score - 5; // an alias match ranks below the same match of a name
-      if (score > 0 && (!top || adjusted > top.score)) top = { entry, score: adjusted, name: entry.names[i], spans };
-    });
-    if (top) found.push(top);
-  }
-  found.sort((a, b) => b.score - a.score || a.entry.names[0].length - b.entry.names[0].length
-    || a.entry.names[0].localeCompare(b.entry.names[0]));
+  const matched = new Set<Entry>();
+  const consider = (match: (norm: string) => Match) => {
+    for (const entry of list) {
+      if (matched.has(entry)) continue;
+      let top: Scored | null = null;
+      for (let i = 0; i < entry.norms.length; i++) {
+        const m = match(entry.norms[i]);
+        if (!m) continue;
+        const score = i === 0 ? m.score : m.score - 5; // an alias match ranks below the same match of a name
+        if (!top || score > top.score) top = { entry, score, name: entry.names[i], spans: m.spans };
+      }
+      if (top) { found.push(top); matched.add(entry); }
+    }
+  };
+  consider((norm) => exactMatch(q, words, norm));
+  // typos rank below every match as typed: look for them only when those do not fill the list
+  if (found.length < limit) consider((norm) => typoMatch(q, norm));
+  // plain code-point order: localeCompare costs a microsecond a call, and "a" matches thousands of names
+  found.sort((x, y) => y.score - x.score || x.entry.names[0].length - y.entry.names[0].length
+    || (x.entry.names[0] < y.entry.names[0] ? -1 : x.entry.names[0] > y.entry.names[0] ? 1 : 0));
   return found.slice(0, limit);
 }
 
