@@ -63,3 +63,20 @@ def test_the_folder_is_a_stored_deploy_target_attribute():
     target = next(f for f in batch.facts if f.kind == facts.GH_DEPLOY_TARGET)
     assert target.attributes["folder"] == "apps/survey-sync"
     assert set(target.attributes) <= facts.ATTRIBUTE_WHITELIST[facts.GH_DEPLOY_TARGET]
+
+
+def test_companion_files_read_on_their_own_are_capped():
+    from discovery.connectors.github.deploy_targets.limits import MAX_COMPANIONS
+    files = {f"services/s{i:04d}/serverless.yml": f"service: s{i:04d}\n" for i in range(MAX_COMPANIONS + 3)}
+    targets, warnings = find_deploy_targets(files)
+    assert len(targets) == MAX_COMPANIONS
+    assert any(w["reason_code"] == "input_too_large" and "companion files" in w["message"] for w in warnings)
+
+
+def test_catalog_info_files_are_capped_per_repository():
+    from discovery.connectors.github.repo_facts import MAX_CATALOG_FILES
+    files = {f"services/s{i:04d}/catalog-info.yaml": f"kind: Component\nmetadata: {{name: s{i:04d}}}\n"
+             for i in range(MAX_CATALOG_FILES + 5)}
+    batch = repo_batch("kestrel", {"name": "big", "files": files})
+    assert len([f for f in batch.facts if f.kind == facts.GH_CATALOG_ENTITY]) == MAX_CATALOG_FILES
+    assert any(w["reason_code"] == "input_too_large" for w in batch.warnings)
