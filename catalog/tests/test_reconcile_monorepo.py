@@ -172,9 +172,9 @@ spec:
 """
 
 
-def serverless_monorepo(**extra_files):
-    prod = {**lambdas("care-feedback-prod-api"),
-            "stacks": [{"name": "care-feedback-prod", "resources": ["lambda:care-feedback-prod-api"]}]}
+def serverless_monorepo(prod=None, **extra_files):
+    prod = prod or {**lambdas("care-feedback-prod-api"),
+                    "stacks": [{"name": "care-feedback-prod", "resources": ["lambda:care-feedback-prod-api"]}]}
     files = {"README.md": "# linehaul-services\n", ".github/workflows/deploy-survey-engine.yml": SLS_WORKFLOW,
              "services/survey-engine/serverless.yml": SLS_CONFIG,
              "CODEOWNERS": "* @acme/linehaul\n/services/survey-engine/ @acme/customer\n", **extra_files}
@@ -202,3 +202,16 @@ def test_a_catalog_info_in_the_folder_speaks_for_the_service_it_deploys():
     draft = next(d for d in result.services if any(r.name == "care-feedback-prod" for r in d.resources))
     assert draft.owner_evidence["signals"]["catalog_info"] == ["group:default/customer"]
     assert draft.name == "survey-engine"  # what the team calls it in its catalog, not the framework's name
+
+
+def test_a_folder_whose_companion_deploys_several_services_is_none_of_theirs():
+    config = ("service: shared-fns\nprovider:\n  name: aws\n  region: us-east-1\nfunctions:\n"
+              "  orders:\n    name: orders-api-prod\n    handler: h.orders\n"
+              "  billing:\n    name: billing-sync-prod\n    handler: h.billing\n")
+    result = run(serverless_monorepo(lambdas("orders-api-prod", "billing-sync-prod"),
+                                     **{"services/survey-engine/serverless.yml": config}))
+    owners = infer_drafts(result)
+    for name in ("orders-api-prod", "billing-sync-prod"):
+        draft = next(d for d in result.services if any(r.name == name for r in d.resources))
+        assert draft.repo == "acme/linehaul-services"
+        assert owners[draft.key]["owner"] == "linehaul", name  # the folder's rule speaks for neither alone
