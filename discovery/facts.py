@@ -87,7 +87,7 @@ ATTRIBUTE_WHITELIST: dict[str, frozenset[str]] = {
     GH_CATALOG_ENTITY: frozenset({"repo", "entity_kind", "name", "owner", "owner_kind", "system", "type",
                                   "lifecycle", "description", "tags", "path", "owner_ref", "project_slug"}),
     GH_DEPLOY_TARGET: frozenset({"repo", "target_kind", "name", "cluster", "stage", "account", "region",
-                                 "path", "line", "source", "job"}),
+                                 "path", "line", "source", "job", "folder"}),
     GH_IAC_RESOURCE: frozenset({"repo", "tool", "resource_kind", "resource_type", "name", "address", "path",
                                 "folder", "module", "cluster"}),
     GH_DEPLOYMENT: frozenset({"repo", "environment", "deployment_id", "sha", "ref", "task", "actor", "created_at",

@@ -1,6 +1,7 @@
 """Drafts: the catalog entry of each service group and of each repository with no infrastructure."""
 from __future__ import annotations
 
+import posixpath
 from typing import Iterable
 
 from catalog import naming
@@ -109,14 +110,21 @@ class DraftBuilder:
             if entity.name not in draft.aliases:
                 draft.aliases.append(entity.name)
 
+    @staticmethod
+    def own_folders(g: Group) -> set[str]:
+        """The folders of the service's repository whose companion files deploy it alone."""
+        return {folder for repo_id, folder in g.folders if repo_id == g.repo}
+
     def service(self, g: Group) -> ServiceDraft:
         members = [claim[0] for claim in g.members.values()]
         extra_names: list[tuple[float, str]] = []
         matching: list[FactView] = []
         if g.repo:
             entities = self.repos.entities(g.repo)
-            # in a monorepo only the Component named like this service speaks for it
-            matching = [e for e in entities if naming.name_keys(e.name, strip_env=False) & g.keys] or \
+            # in a monorepo only the Component named like this service, or kept in its folder, speaks for it
+            folders = self.own_folders(g)
+            matching = [e for e in entities if naming.name_keys(e.name, strip_env=False) & g.keys
+                        or posixpath.dirname(str((e.attributes or {}).get("path") or "")) in folders] or \
                 (entities if len(entities) == 1 and g.repo not in self.shared else [])
             if matching:
                 extra_names.append((0, naming.canonical(matching[0].name, strip_env=False)))
@@ -160,7 +168,8 @@ class DraftBuilder:
         draft.sources = sorted({source_of(f.kind) for f in members} | ({"github_repo"} if g.repo else set()) |
                                ({"catalog_info"} if matching else set()) |
                                {e["rule"] for e in g.evidence if e["rule"] in ("deploy_workflow", "tagged_resource_group", "explicit_tag")})
-        self.owners.gather(draft, g.repo, members, g.existence, g.keys | naming.name_keys(name),
+        folder_keys = {k for f in self.own_folders(g) for k in naming.name_keys(posixpath.basename(f), strip_env=False)}
+        self.owners.gather(draft, g.repo, members, g.existence, g.keys | naming.name_keys(name) | folder_keys,
                            {e.name for e in matching})
         rules = self.declarations.owner_rules(g) if self.declarations else []
         if rules:  # the folder declaring it has an owner in the infrastructure repository (ownership.signals)

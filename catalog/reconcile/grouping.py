@@ -28,6 +28,8 @@ class Group:
     repo_rule: str = ""
     repo_confidence: float = 0.0
     iac_sets: list[tuple[str, str, str]] = field(default_factory=list)  # folder sets declaring it (iac.py)
+    # (repository id, folder) whose companion file (serverless.yml, SAM template) deploys only this service
+    folders: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def existence(self) -> float:

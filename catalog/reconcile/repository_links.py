@@ -39,6 +39,7 @@ def repo_edges(groups: list[Group], ix: ResourceIndex, repos: Repositories) -> N
             if repo_id:
                 edge(g, repo_id, "explicit_tag", [ext, repo_id], f"{fact.name} is tagged {value}")
     # deploy workflows
+    by_folder: dict[tuple[str, str], dict[int, Group]] = defaultdict(dict)
     for repo_id, declared in repos.repo_declares.items():
         for target in declared.get(GH_DEPLOY_TARGET, ()):
             attrs = target.attributes or {}
@@ -46,6 +47,13 @@ def repo_edges(groups: list[Group], ix: ResourceIndex, repos: Repositories) -> N
                                                          owner, group_by_key):
                 edge(g, repo_id, rule, [target.external_id] + ([fact_id] if fact_id else []),
                      f"{attrs.get('path') or 'workflow'} deploys {attrs.get('target_kind')} {target.name}", conf)
+                if isinstance(attrs.get("folder"), str) and attrs["folder"]:
+                    by_folder[(repo_id, attrs["folder"])][id(g)] = g
+    # a folder whose companion deploys one service is that service's (its CODEOWNERS rule, its catalog-info);
+    # one deploying several (a cloudformation/ of many stacks) is no one service's
+    for place, found in by_folder.items():
+        if len(found) == 1:
+            next(iter(found.values())).folders.add(place)
     # images built from a repository of the same name
     for g in groups:
         for ext, (fact, _, _) in g.members.items():

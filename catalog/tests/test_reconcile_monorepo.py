@@ -147,3 +147,71 @@ def test_a_lambda_deployed_from_a_monorepo_is_not_absorbed_by_another_repository
     owner = next(d for d in services.values() if any(r.name == "credit-note-consumer-prod" for r in d.resources))
     assert owner.name == "credit-note-consumer" and owner.repo == "acme/billing-platform"
     assert services["credit-note-service"].repo == "acme/credit-note-service"
+
+
+# --- a Serverless Framework app in its own folder, named unlike the folder ---------------------------
+SLS_WORKFLOW = """\
+name: deploy survey-engine
+on: {push: {branches: [main], paths: ['services/survey-engine/**']}}
+jobs:
+  prod:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: cd services/survey-engine && npm ci && npx serverless deploy --stage prod
+"""
+SLS_CONFIG = "service: care-feedback\nprovider:\n  name: aws\n  region: us-east-1\nfunctions:\n  api:\n    handler: h.api\n"
+FOLDER_CATALOG = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: survey-engine
+spec:
+  type: service
+  owner: group:customer
+"""
+
+
+def serverless_monorepo(prod=None, **extra_files):
+    prod = prod or {**lambdas("care-feedback-prod-api"),
+                    "stacks": [{"name": "care-feedback-prod", "resources": ["lambda:care-feedback-prod-api"]}]}
+    files = {"README.md": "# linehaul-services\n", ".github/workflows/deploy-survey-engine.yml": SLS_WORKFLOW,
+             "services/survey-engine/serverless.yml": SLS_CONFIG,
+             "CODEOWNERS": "* @acme/linehaul\n/services/survey-engine/ @acme/customer\n", **extra_files}
+    members = [{"login": login} for login in ("ann", "bob", "cy", "dee")]
+    teams = [{"slug": "linehaul", "members": ["ann", "bob"], "repos": {"linehaul-services": "admin"}},
+             {"slug": "customer", "members": ["cy", "dee"], "repos": {"linehaul-services": "push"}}]
+    commits = [{"author": a, "date": f"2026-10-0{i + 1}T10:00:00Z", "message": "change"}
+               for i, a in enumerate(["ann", "bob", "ann", "cy"])]
+    return company(prod=prod, repos=[repo("linehaul-services", files=files, commits=commits)], teams=teams, members=members)
+
+
+def test_the_folder_a_serverless_app_deploys_from_owns_it_whatever_its_service_name():
+    result = run(serverless_monorepo())
+    draft = next(d for d in result.services if any(r.name == "care-feedback-prod" for r in d.resources))
+    assert draft.repo == "acme/linehaul-services"
+    assert infer_drafts(result)[draft.key]["owner"] == "customer"  # the folder's rule, not the root's
+
+
+def test_a_catalog_info_in_the_folder_speaks_for_the_service_it_deploys():
+    result = run(serverless_monorepo(**{"services/survey-engine/catalog-info.yaml": FOLDER_CATALOG,
+                                        "services/route-planner/catalog-info.yaml":
+                                            FOLDER_CATALOG.replace("survey-engine", "route-planner").replace(
+                                                "customer", "linehaul"),
+                                        "CODEOWNERS": "* @acme/linehaul\n"}))
+    draft = next(d for d in result.services if any(r.name == "care-feedback-prod" for r in d.resources))
+    assert draft.owner_evidence["signals"]["catalog_info"] == ["group:default/customer"]
+    assert draft.name == "survey-engine"  # what the team calls it in its catalog, not the framework's name
+
+
+def test_a_folder_whose_companion_deploys_several_services_is_none_of_theirs():
+    config = ("service: shared-fns\nprovider:\n  name: aws\n  region: us-east-1\nfunctions:\n"
+              "  orders:\n    name: orders-api-prod\n    handler: h.orders\n"
+              "  billing:\n    name: billing-sync-prod\n    handler: h.billing\n")
+    result = run(serverless_monorepo(lambdas("orders-api-prod", "billing-sync-prod"),
+                                     **{"services/survey-engine/serverless.yml": config}))
+    owners = infer_drafts(result)
+    for name in ("orders-api-prod", "billing-sync-prod"):
+        draft = next(d for d in result.services if any(r.name == name for r in d.resources))
+        assert draft.repo == "acme/linehaul-services"
+        assert owners[draft.key]["owner"] == "linehaul", name  # the folder's rule speaks for neither alone

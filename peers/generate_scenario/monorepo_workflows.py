@@ -3,7 +3,10 @@ by ``on.push.paths``, one workflow whose job runs over a ``strategy.matrix`` of 
 workflow whose ``changes`` job (dorny/paths-filter) gates a job per service through its outputs.
 
 A ``Unit`` is what a service deploys: its folder, its image repository (ECS) or function prefix (Lambda)
-and the environments it runs in. Every builder returns the file's text.
+and the environments it runs in. A Serverless Framework service (kind ``serverless``) deploys from its
+folder's serverless.yml, whose ``service:`` may differ from the folder's name: the job ``cd``s into the
+folder or sets ``working-directory``. A SAM app (kind ``sam``) deploys its folder's template.yaml, by
+``--template-file`` and ``--stack-name`` or by its samconfig.toml's config env. Every builder returns the file's text.
 """
 from __future__ import annotations
 
@@ -23,11 +26,20 @@ class Env(NamedTuple):
 class Unit(NamedTuple):
     name: str            # the service (its folder's name, its ECS service, its functions' prefix)
     folder: str          # services/<name> or apps/<name>
-    kind: str            # ecs | lambda
+    kind: str            # ecs | lambda | serverless | sam
     image_repo: str      # ECR repository (ecs) or "" (lambda)
     envs: tuple[Env, ...]
     functions: tuple[str, ...] = ()  # lambda: the function name suffixes; "" for <name>-<env>
     ecs_prefix: str = ""             # ecs: what precedes the name in the ECS service's ("<repo>-" in a shared cluster)
+    sls_service: str = ""            # serverless: serverless.yml's ``service:``, sam: the app; the stack is <it>-<env>
+    cd: bool = False                 # serverless: ``cd <folder> && ...``, sam: ``--template-file``, not ``working-directory``
+
+
+def sls_deploy(folder: str, stage: str, cd: bool) -> dict:
+    """``serverless deploy`` run in the service's folder, by ``cd`` or by ``working-directory``."""
+    if cd:
+        return run(f"cd {folder} && npm ci && npx serverless deploy --stage {stage}")
+    return run(f"npm ci\nnpx sls deploy --stage {stage}\n", working_directory=folder)
 
 
 def function_names(unit: Unit, env: str) -> list[str]:
@@ -36,6 +48,16 @@ def function_names(unit: Unit, env: str) -> list[str]:
 
 def _build_image(unit_folder: str, image: str) -> dict:
     return run(f"docker build -t {image} -f {unit_folder}/Dockerfile .\ndocker push {image}\n")
+
+
+def sam_deploy(folder: str, app: str, stage: str, by_template: bool) -> dict:
+    """``sam deploy`` of the folder's template: named on the command line, or by the folder's samconfig env."""
+    if by_template:
+        return run(f"sam build --template-file {folder}/template.yaml\n"
+                   f"sam deploy --template-file {folder}/template.yaml --stack-name {app}-{stage} --resolve-s3 "
+                   "--capabilities CAPABILITY_IAM --no-confirm-changeset --no-fail-on-empty-changeset\n")
+    return run(f"sam build\nsam deploy --config-env {stage} --no-confirm-changeset --no-fail-on-empty-changeset\n",
+               working_directory=folder)
 
 
 def _ecs_steps(unit: Unit, env: Env, first: bool) -> list[dict]:
@@ -60,7 +82,11 @@ def _unit_jobs(unit: Unit, prefix: str = "") -> dict[str, dict]:
     jobs: dict[str, dict] = {}
     prev = None
     for i, env in enumerate(sorted(unit.envs, key=lambda e: e.name != "staging")):
-        steps = _ecs_steps(unit, env, i == 0) if unit.kind == "ecs" else _lambda_steps(unit, env)
+        steps = _ecs_steps(unit, env, i == 0) if unit.kind == "ecs" else \
+            [checkout(), aws_creds(env.account, env.region), sls_deploy(unit.folder, env.name, unit.cd)] \
+            if unit.kind == "serverless" else \
+            [checkout(), aws_creds(env.account, env.region), sam_deploy(unit.folder, unit.sls_service, env.name, unit.cd)] \
+            if unit.kind == "sam" else _lambda_steps(unit, env)
         name = f"{prefix}{env.name}"
         jobs[name] = job(steps, needs=prev, environment=env.name)
         prev = name
@@ -120,6 +146,28 @@ def wf_matrix(units: list[Unit], root: str, envs: list[Env], image_prefix: str, 
                                  f"--zip-file fileb://{root}/${{{{ matrix.service }}}}/dist/lambda.zip")]
             jobs[f"functions-{env.name}"] = body
             current.append(f"functions-{env.name}")
+        sls = sorted(u.folder.rsplit("/", 1)[1] for u in units if u.kind == "serverless" and u.name in here)
+        if sls:  # a matrix over the Serverless folders, each deployed from its own folder
+            body = {"runs-on": RUNNER}
+            if prev:
+                body["needs"] = Flow(prev)
+            body["environment"] = env.name
+            body["strategy"] = {"matrix": {"folder": Flow(sls)}}
+            body["steps"] = [checkout(), aws_creds(env.account, env.region),
+                             sls_deploy(f"{root}/${{{{ matrix.folder }}}}", env.name, False)]
+            jobs[f"serverless-{env.name}"] = body
+            current.append(f"serverless-{env.name}")
+        sam = sorted(u.folder.rsplit("/", 1)[1] for u in units if u.kind == "sam" and u.name in here)
+        if sam:  # SAM folders: each folder's samconfig names its stack per environment
+            body = {"runs-on": RUNNER}
+            if prev:
+                body["needs"] = Flow(prev)
+            body["environment"] = env.name
+            body["strategy"] = {"matrix": {"folder": Flow(sam)}}
+            body["steps"] = [checkout(), aws_creds(env.account, env.region),
+                             sam_deploy(f"{root}/${{{{ matrix.folder }}}}", "", env.name, False)]
+            jobs[f"sam-{env.name}"] = body
+            current.append(f"sam-{env.name}")
         prev = current
     return deploy_workflow(jobs, name="deploy services", paths=[f"{root}/**"])
 

@@ -595,3 +595,28 @@ def test_monorepo_style_hosts_services_per_folder():
     workflows = "\n".join(t for r, t in text.items())
     assert "matrix.service" in workflows or "dorny/paths-filter" in workflows
     assert re.search(r"paths: \[.*(services|apps)/[a-z-]+/\*\*", workflows) or "dorny/paths-filter" in workflows
+
+
+def test_monorepo_style_deploys_serverless_and_sam_apps_from_their_folders():
+    """Some services of a monorepo are Serverless Framework or SAM apps deployed from their own folder; the
+    service is the folder, and the app's own name, when it differs, is an alias."""
+    apps, renamed, sam = 0, 0, 0
+    for seed in range(1, 9):
+        doc = _generated("monorepo", seed)
+        truth = {s["name"]: s for s in doc["truth"]["services"]}
+        for files in _files(doc).values():
+            workflows = "\n".join(t for p, t in files.items() if p.startswith(".github/workflows/"))
+            for path, text in files.items():
+                m = re.fullmatch(r"(services|apps)/([a-z-]+)/(serverless\.yml|samconfig\.toml)", path)
+                if not m:
+                    continue
+                folder, name = f"{m.group(1)}/{m.group(2)}", m.group(2)
+                assert f"cd {folder} &&" in workflows or f"working-directory: {folder}" in workflows \
+                    or f"--template-file {folder}/" in workflows or "matrix.folder" in workflows
+                own = re.search(r'^(?:service: |stack_name = ")([A-Za-z-]+?)(?:-prod|-staging)?"?$', text, re.M).group(1)
+                apps += 1
+                sam += m.group(3) == "samconfig.toml"
+                if own != name:
+                    renamed += 1
+                    assert own in truth[name]["aliases"]
+    assert apps >= 4 and sam >= 1 and renamed >= 1

@@ -34,9 +34,13 @@ FILE_PATHS = {
 # Folders read as trees (two levels deep: copilot/<service>/manifest.yml), CloudFormation's among them, and
 # the usual homes of Terraform (terraform/, services/<svc>/*.tf and modules/<m>/*.tf of an infrastructure
 # repository, environments/<env>.tf); repo_facts reads at most terraform.MAX_TF_FILES .tf files of them.
+# A monorepo's service folders (services/<svc>/, apps/<svc>/) bring each service's companions: its
+# serverless.yml, SAM template and samconfig, task definition and catalog-info. (packages/ is not
+# fetched: it holds a workspace's libraries, not what it deploys.) A tree's entries are a plain list, not
+# a connection, so a tree adds nothing to GitHub's node count.
 TREE_PATHS = {"workflows": ".github/workflows", "copilot": "copilot", "cloudformation": "cloudformation",
               "cfn": "cfn", "infrastructure": "infrastructure", "terraform": "terraform", "tf_services": "services",
-              "tf_modules": "modules", "tf_environments": "environments"}
+              "tf_modules": "modules", "tf_environments": "environments", "apps": "apps"}
 
 _FILES = "\n".join(
     f'      {alias}: object(expression: "HEAD:{path}") {{ ... on Blob {{ text byteSize isBinary isTruncated }} }}'

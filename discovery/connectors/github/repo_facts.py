@@ -28,6 +28,7 @@ BINARY_FILE = "binary_file"
 NON_UTF8_FILE = "non_utf8_file"
 
 _BINARY_SNIFF = 8192
+MAX_CATALOG_FILES = 200  # catalog-info files read per repository (a monorepo keeps one per service folder)
 # GraphQL says READ/WRITE; REST and the scenario say pull/push.
 _PERMISSIONS = {"read": "pull", "write": "push", "pull": "pull", "triage": "triage", "push": "push",
                 "maintain": "maintain", "admin": "admin"}
@@ -165,8 +166,11 @@ def repo_batch(org: str, repo: dict, *, max_file_bytes: int = 262144) -> facts.B
     # the root catalog-info first, then any in subfolders (monorepos keep one per service)
     catalog_paths = sorted((p for p in texts if posixpath.basename(p) in CATALOG_INFO_NAMES),
                            key=lambda p: (p.count("/"), p))
+    if len(catalog_paths) > MAX_CATALOG_FILES:
+        _warning(batch, "input_too_large", f"{full_name}:{catalog_paths[MAX_CATALOG_FILES]}",
+                 f"more than {MAX_CATALOG_FILES} catalog-info files; the deepest were not read")
     seen: set[str] = set()
-    for catalog_path in catalog_paths:
+    for catalog_path in catalog_paths[:MAX_CATALOG_FILES]:
         if texts[catalog_path] is None:
             continue
         item = f"{full_name}:{catalog_path}"

@@ -1,7 +1,9 @@
 """Style ``monorepo`` (Kestrel Freight): several services per repository (``services/<name>/`` or
 ``apps/<name>/``), owned per path in CODEOWNERS (a root rule for the host team, folder rules naming teams,
 people or both, guest services owned by another team), deployed by per-service workflows filtered on
-paths, by one workflow over a matrix of services, or by a paths-filter job gating a job per service.
+paths, by one workflow over a matrix of services, or by a paths-filter job gating a job per service. Some
+services are Serverless Framework or SAM apps deployed from their folder's serverless.yml or template.yaml,
+whose ``service:`` (or stack) may differ from the folder's name; some folders keep their own catalog-info.yaml.
 Shared libraries (``libs/``, ``packages/``), ``tools/`` and ``docs/`` sit beside them and are no services.
 Around the monorepos: ordinary single-service repositories, libraries and web apps."""
 from __future__ import annotations
@@ -64,11 +66,11 @@ def monorepo_style(c: Company, n: int) -> str:
     # -------------------------------------------------------------------------------- infrastructure
     def deploy_infra(name: str, kind: str, owner: str, env_names: list[str], *, image_repo: str,
                      stack_prefix: str | None, functions: tuple[str, ...], runtime: str, repo: str,
-                     ecs_prefix: str = "") -> list[str]:
+                     ecs_prefix: str = "", sls_service: str = "") -> list[str]:
         """One service's resources in each environment; returns their truth refs. ``stack_prefix``: None
         when no stack holds them, else what precedes ``{name}-{env}`` in the stack's name; ``ecs_prefix``:
         what precedes the ECS service's name."""
-        stacks = stack_prefix is not None
+        stacks = stack_prefix is not None or kind in ("serverless", "sam")
         out = []
         for env_name in env_names:
             reg: Region = regions[env_name]
@@ -83,6 +85,14 @@ def monorepo_style(c: Company, n: int) -> str:
                 image = f"{reg.acct}.dkr.ecr.{REGION}.amazonaws.com/{image_repo}:{rng.randint(1000, 9999):x}"
                 refs.append(reg.ecs(env.cluster, ecs_prefix + name, image, tags=None if stacks else tags,
                                     desired=rng.randint(2, 6) if env_name == "prod" else 1))
+            elif kind == "serverless":  # the framework names functions <service>-<stage>-<key>
+                for fn in functions:
+                    refs.append(reg.function(f"{sls_service}-{env_name}-{fn}", runtime, f"handler.{fn}"))
+            elif kind == "sam":  # no FunctionName: CloudFormation names them <stack>-<LogicalId>-<random>
+                for fn in functions:
+                    suffix = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ0123456789") for _ in range(12))
+                    refs.append(reg.function(f"{sls_service}-{env_name}-{fn.title()}Function-{suffix}", runtime,
+                                             f"handler.{fn}"))
             else:
                 unit = Unit(name, "", "lambda", "", (env,), functions)
                 for fn in function_names(unit, env_name):
@@ -93,7 +103,9 @@ def monorepo_style(c: Company, n: int) -> str:
             if env_name == "prod" and rng.random() < 0.3:
                 reg.alarm(f"{name}-{'5xx' if kind == 'ecs' else 'errors'}", refs[0], rng.choice(["OK", "OK", "ALARM"]))
             out += [r.truth for r in refs]
-            if stacks:
+            if kind in ("serverless", "sam"):
+                out.append(reg.stack(f"{sls_service}-{env_name}", tags, refs))
+            elif stacks:
                 stack_tags = {**tags, "repository": f"{org}/{repo}"} if rng.random() < 0.4 else tags
                 out.append(reg.stack(f"{stack_prefix}{name}-{env_name}", stack_tags, refs))
         return out
@@ -117,32 +129,56 @@ def monorepo_style(c: Company, n: int) -> str:
         files: dict[str, str] = {}
         rules: list[tuple[str, list[str]]] = [("*", rng.choice([[team_ref(host)], [team_ref(host), f"@{rng.choice(c.solo(host))}"]]))]
         units: list[Unit] = []
+        # some monorepos deploy part of their services with the Serverless Framework, from each folder
+        p_sls = rng.choice([0.0, 0.25, 0.4])
         for owner in owners:
             name = pick_name(c, DOMAINS[owner][1], SUFFIXES)
-            kind = "ecs" if rng.random() < 0.7 else "lambda"
+            draw = rng.random()
+            kind = ("serverless" if rng.random() < 0.7 else "sam") if draw < p_sls else \
+                "ecs" if draw < p_sls + (1 - p_sls) * 0.7 else "lambda"
+            sls_service = ""
+            if kind in ("serverless", "sam"):
+                # the app's own name (serverless.yml's service, the SAM stack's): the folder's, prefixed,
+                # camelCased or other words altogether, as apps are renamed and folders are not
+                words = camel(name).replace(" ", "")
+                sls_service = rng.choice([name, f"{host}-{name}", f"kestrel-{name}", words[0].lower() + words[1:],
+                                          f"{name.split('-')[0]}-{rng.choice(['events', 'hooks', 'jobs'])}"])
+                if sls_service != name and sls_service in c.used_names:
+                    sls_service = name
+                c.used_names.add(sls_service)
             # a service being built runs in staging only until its first release
             env_names = ["staging"] if units and rng.random() < 0.12 else ["prod"] + (["staging"] if rng.random() < 0.8 else [])
             # a matrix names each function after its row, so only single-function services deploy that way
             parts = [w for w in ("api", "worker", "scheduler") if not name.endswith(w)]
             functions = ("",) if kind == "ecs" or mode == "matrix" or rng.random() < 0.6 else tuple(rng.sample(parts, 2))
+            if kind in ("serverless", "sam"):
+                functions = tuple(rng.sample(["handler", "api", "worker", "scheduler"], rng.randint(1, 2)))
             folder = f"{root}/{name}"
             res = deploy_infra(name, kind, owner, env_names, image_repo=image_prefix + name if kind == "ecs" else "",
-                               stack_prefix=stack_prefix, functions=functions if kind == "lambda" else (), runtime=runtime,
-                               repo=repo, ecs_prefix=ecs_prefix)
+                               stack_prefix=stack_prefix, functions=functions if kind != "ecs" else (), runtime=runtime,
+                               repo=repo, ecs_prefix=ecs_prefix, sls_service=sls_service)
             units.append(Unit(name, folder, kind, image_prefix + name if kind == "ecs" else "",
-                              tuple(envs[e] for e in env_names), functions if kind == "lambda" else (),
-                              ecs_prefix if kind == "ecs" else ""))
+                              tuple(envs[e] for e in env_names), functions if kind != "ecs" else (),
+                              ecs_prefix if kind == "ecs" else "", sls_service, rng.random() < 0.5))
             files[f"{folder}/{source}"] = f"{'#' if lang == 'Python' else '//'} {name}: entry point\n"
             files[f"{folder}/README.md"] = f"# {name}\n\n{camel(name)} ({'container' if kind == 'ecs' else 'AWS Lambda'}).\n"
             if kind == "ecs":
                 files[f"{folder}/Dockerfile"] = f"FROM {BASE_IMAGES[lang]}\nCOPY . /app\n"
+            if kind == "serverless":
+                files[f"{folder}/serverless.yml"] = serverless_yml(sls_service, runtime, functions)
+            if kind == "sam":
+                files[f"{folder}/template.yaml"] = sam_template(runtime, functions)
+                files[f"{folder}/samconfig.toml"] = "version = 0.1\n" + "".join(
+                    f"\n[{e}.deploy.parameters]\nstack_name = \"{sls_service}-{e}\"\nregion = \"{REGION}\"\n"
+                    "resolve_s3 = true\ncapabilities = \"CAPABILITY_IAM\"\n" for e in env_names)
             if owner != host or rng.random() < 0.45:
                 rules.append((f"/{folder}/", path_owners(owner)))
             if rng.random() < 0.3:
                 files[f"{folder}/catalog-info.yaml"] = catalog_info(
                     name, rng.choice([f"group:{owner}", owner]), kind_type="service",
                     description=f"{camel(name)} of the {DOMAINS[owner][0]} team", system=repo)
-            c.service(name, owner, repo, res, aliases=[ecs_prefix + name] if kind == "ecs" and ecs_prefix else [])
+            aliases = [ecs_prefix + name] if kind == "ecs" and ecs_prefix else [sls_service] if sls_service else []
+            c.service(name, owner, repo, res, aliases=aliases)
         for lib in libs:
             files[f"{shared_dir}/{lib}/README.md"] = f"# {lib}\n\nShared {lib} code for the services in this repository.\n"
             files[f"{shared_dir}/{lib}/{'package.json' if lang == 'TypeScript' else 'BUILD.md'}"] = (
@@ -208,6 +244,17 @@ def monorepo_style(c: Company, n: int) -> str:
         for g in guests:
             c.grant(g, repo, "push")
         c.grant("platform", repo, rng.choice(["maintain", "push"]))
+
+    def serverless_yml(service: str, runtime: str, functions: tuple[str, ...]) -> str:
+        return to_yaml({"service": service, "frameworkVersion": "3",
+                        "provider": {"name": "aws", "runtime": runtime, "region": REGION,
+                                     "stage": "${opt:stage, 'dev'}"},
+                        "functions": {fn: {"handler": f"handler.{fn}"} for fn in functions}})
+
+    def sam_template(runtime: str, functions: tuple[str, ...]) -> str:
+        return to_yaml({"AWSTemplateFormatVersion": "2010-09-09", "Transform": "AWS::Serverless-2016-10-31",
+                        "Resources": {f"{fn.title()}Function": {"Type": "AWS::Serverless::Function", "Properties": {
+                            "Handler": f"handler.{fn}", "Runtime": runtime, "CodeUri": "."}} for fn in functions}})
 
     def workspace_files(repo: str, lang: str, tool: str, root: str, units: list[Unit], libs: list[str],
                         shared_dir: str) -> dict[str, str]:

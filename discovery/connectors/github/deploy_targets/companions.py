@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from .buildspec import BUILDSPEC, scan_buildspec
 from .cdk import scan_cdk_json
 from .context import Scan, is_test_path
+from .limits import MAX_COMPANIONS
 from .copilot import COPILOT_MANIFEST, scan_copilot_manifest
 from .jenkinsfile import JENKINSFILE, scan_jenkinsfile
 from .sam import SAMCONFIG_NAMES, scan_samconfig
@@ -66,10 +67,17 @@ def reader_for(path: str, taskdefs: Collection[str] = ()) -> Reader | None:
 
 
 def scan_companions(scan: Scan) -> None:
-    """Read each companion file no workflow command already read, in path order."""
+    """Read each companion file no workflow command already read, in path order, at most MAX_COMPANIONS
+    (a repository of thousands of service folders is read in part, with a warning)."""
+    read = 0
     for path in sorted(scan.files):
         if path in scan.used:  # grows as we go: a cdk.json marks its app file used
             continue
         reader = reader_for(path, scan.taskdefs)
         if reader is not None:
+            if read == MAX_COMPANIONS:
+                scan.too_large(path, 1, f"more than {MAX_COMPANIONS} companion files; this one and the rest "
+                                        "were not read")
+                return
+            read += 1
             reader(scan, path, scan.files[path])

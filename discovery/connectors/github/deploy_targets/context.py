@@ -7,6 +7,7 @@ expression we could not evaluate.
 """
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import ChainMap
 from collections.abc import Callable
@@ -26,7 +27,10 @@ INVALID_YAML = "invalid_yaml"
 UNRESOLVED = "unresolved_expression"
 TOO_LARGE = "input_too_large"
 
-TARGET_FIELDS = ("target_kind", "name", "cluster", "stage", "account", "region", "path", "line", "source", "job")
+# ``folder``: the sub-folder of the companion file that names the target (a monorepo's services/<svc>/
+# serverless.yml or SAM template), None for the root or no companion: that folder is the service's.
+TARGET_FIELDS = ("target_kind", "name", "cluster", "stage", "account", "region", "path", "line", "source", "job",
+                 "folder")
 
 # Sentinels that survive tokenizing: REG stands for an ECR registry we can't see; UNRES wraps the
 # index of an expression we could not evaluate.
@@ -53,6 +57,12 @@ REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+$")
 # Env maps are layered (ChainMap) rather than copied: a workflow with a large top-level env and many
 # jobs and steps would otherwise copy that env once per job, combination and step.
 Env = dict[str, str] | ChainMap
+
+
+def folder_of(companion: str | None) -> str | None:
+    """The folder of a companion file (``services/x/serverless.yml`` -> ``services/x``); None at the root."""
+    folder = posixpath.dirname(companion or "").strip("/")
+    return folder if folder and len(folder) <= MAX_NAME else None
 
 
 def layer(*maps: Any) -> ChainMap:
@@ -163,7 +173,7 @@ class Scan:
 
     def add(self, kind: str, name: str | None, path: str, line: int, source: str, *, step: Step | None = None,
             cluster: str | None = None, stage: str | None = None, account: str | None = None,
-            region: str | None = None, what: str | None = None) -> None:
+            region: str | None = None, what: str | None = None, companion: str | None = None) -> None:
         if self.full:
             return
         what = what or kind.replace("_", " ")
@@ -196,6 +206,7 @@ class Scan:
             "account": clean(account, ACCOUNT), "region": clean(region, REGION),
             "path": path, "line": line, "source": source,
             "job": (step.job.name or None) if step is not None else None,
+            "folder": folder_of(companion),
         }
         # A repeat of an earlier target in everything merge compares would merge into what the
         # earlier one merged into, changing nothing: drop it here, so repeats (a matrix job, a

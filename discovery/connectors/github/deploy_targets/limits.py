@@ -32,3 +32,4 @@ MAX_SLS_VALUE = 4096                     # one resolved serverless.yml value
 MAX_WARNINGS = 500
 MAX_SHOWN = 200                          # characters of an expression or value quoted in a warning
 MAX_CDK_SELECTORS = 100                  # stack names of one cdk deploy
+MAX_COMPANIONS = 500                     # companion files read on their own (a monorepo has one or two per service)

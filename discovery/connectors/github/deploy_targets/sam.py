@@ -29,8 +29,10 @@ def sam(scan: Scan, args: list[str], path: str, line: int, step: Step, cwd: str)
         return
     region = opt(opts, "--region")
     stack = opt(opts, "--stack-name")
-    if stack:
-        scan.add(CFN_STACK, stack, path, line, "sam", step=step, region=region)
+    if stack:  # the template's folder (--template-file, else the working directory's) is the service's
+        template = opt(opts, "--template-file", "-t", "--template")
+        scan.add(CFN_STACK, stack, path, line, "sam", step=step, region=region,
+                 companion=join(cwd, template or "template.yaml"))
         return
     env = opt(opts, "--config-env") or "default"
     config = opt(opts, "--config-file")
@@ -41,7 +43,7 @@ def sam(scan: Scan, args: list[str], path: str, line: int, step: Step, cwd: str)
             params = _samconfig_envs(scan, candidate).get(env)
             if params is not None:
                 scan.add(CFN_STACK, params["stack_name"], path, line, "sam", step=step,
-                         region=region or params.get("region"))
+                         region=region or params.get("region"), companion=candidate)
                 return
     scan.warn(UNRESOLVED, path, line, f"sam {pos[0]} without --stack-name and no stack_name for config "
                                       f"env {env!r} in {' or '.join(candidates)}; target skipped")
@@ -50,7 +52,7 @@ def sam(scan: Scan, args: list[str], path: str, line: int, step: Step, cwd: str)
 def scan_samconfig(scan: Scan, path: str, text: str) -> None:
     """A samconfig no workflow used: a stack per config env."""
     for _env_name, params, line in samconfig_stacks(scan, path):
-        scan.add(CFN_STACK, params["stack_name"], path, line, "sam", region=params.get("region"))
+        scan.add(CFN_STACK, params["stack_name"], path, line, "sam", region=params.get("region"), companion=path)
 
 
 def samconfig_stacks(scan: Scan, path: str) -> list[tuple[str, dict, int]]:

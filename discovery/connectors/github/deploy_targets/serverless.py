@@ -162,11 +162,12 @@ def _serverless_targets(scan: Scan, resolver: SlsResolver, doc: dict, text: str,
     if region is None:
         # no region in the config is the framework's default, us-east-1 (not the job's AWS_REGION)
         region = resolve(provider["region"], stage) if "region" in provider else DEFAULT_REGION
-    scan.add(SERVERLESS_SERVICE, service_name, path, line, "serverless", step=step, stage=stage, region=region)
+    scan.add(SERVERLESS_SERVICE, service_name, path, line, "serverless", step=step, stage=stage, region=region,
+             companion=config_path)
     if not stage or scan.unresolved_in(stage):
         return  # the stack and function names need the stage
     stack = resolve(provider.get("stackName"), stage) or f"{service_name}-{stage}"
-    scan.add(CFN_STACK, stack, path, line, "serverless", step=step, stage=stage, region=region)
+    scan.add(CFN_STACK, stack, path, line, "serverless", step=step, stage=stage, region=region, companion=config_path)
     functions = doc.get("functions")
     if isinstance(functions, list):  # the framework also accepts a list of one-key mappings
         functions = {k: v for item in functions if isinstance(item, dict) for k, v in item.items()}
@@ -176,4 +177,5 @@ def _serverless_targets(scan: Scan, resolver: SlsResolver, doc: dict, text: str,
         explicit = spec.get("name") if isinstance(spec, dict) else None
         name = resolve(explicit, stage) if explicit is not None else f"{service_name}-{stage}-{key}"
         if name:
-            scan.add(LAMBDA_FUNCTION, name, path, line, "serverless", step=step, stage=stage, region=region)
+            scan.add(LAMBDA_FUNCTION, name, path, line, "serverless", step=step, stage=stage, region=region,
+                     companion=config_path)

@@ -191,7 +191,7 @@ def scan_template(scan: Scan, path: str, text: str) -> None:
             continue
         line = names.line(key, name) if isinstance(props[key], str) else names.resource(key, str(logical_id))
         if key == "FunctionName":
-            scan.add(LAMBDA_FUNCTION, name, path, line, source)
+            scan.add(LAMBDA_FUNCTION, name, path, line, source, companion=path if source == "sam" else None)
         else:
             cluster = resolver.value(props.get("Cluster", "default"))  # unresolved: unknown, not "default"
             add_ecs(scan, name, cluster or "", path, line, source, None)
