@@ -63,3 +63,15 @@ def test_the_index_needs_a_signed_in_user_of_the_tenant(client, alpha, beta, cat
     assert client.get(URL, HTTP_HOST=f"{alpha.name}.localhost").status_code in (401, 403)
     # beta's token on alpha's host is refused, not answered with beta's (or alpha's) catalog
     assert client.get(URL, **headers(alpha, catalog["beta"])).status_code in (401, 403)
+
+
+def test_the_index_is_gzipped_only_for_a_client_that_asks(client, alpha, catalog):
+    import gzip
+    import json
+
+    auth = headers(alpha, catalog["alpha"])
+    plain = client.get(URL, HTTP_ACCEPT_ENCODING="identity", **auth)
+    assert not plain.has_header("Content-Encoding")
+    packed = client.get(URL, HTTP_ACCEPT_ENCODING="gzip, deflate", **auth)
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
