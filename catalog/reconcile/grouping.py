@@ -38,6 +38,19 @@ class Group:
     def add(self, fact: FactView, rule: str, confidence: float) -> None:
         self.members.setdefault(fact.external_id, (fact, rule, confidence))
 
+    def absorb(self, other: "Group") -> None:
+        """Take ``other``'s units, facts, names and evidence: the two are one service (its repository
+        stays the caller's decision)."""
+        self.units.extend(other.units)
+        for ext, claim in other.members.items():
+            self.members.setdefault(ext, claim)
+        self.keys |= other.keys
+        self.names.extend(other.names)
+        self.aliases.extend(other.aliases)
+        self.evidence.extend(other.evidence)
+        self.iac_sets.extend(other.iac_sets)
+        self.folders |= other.folders
+
 
 class UnionFind:
     def __init__(self, n: int):
@@ -185,14 +198,7 @@ def merge_related(groups: list[Group], directory: TeamDirectory) -> list[Group]:
             out.append(g)
             continue
         head = merged[root]
-        head.units.extend(g.units)
-        for ext, claim in g.members.items():
-            head.members.setdefault(ext, claim)
-        head.keys |= g.keys
-        head.names.extend(g.names)
-        head.aliases.extend(g.aliases)
-        head.evidence.extend(g.evidence)
-        head.iac_sets.extend(g.iac_sets)
+        head.absorb(g)
         if g.repo and (not head.repo or g.repo_confidence > head.repo_confidence):
             head.repo, head.repo_rule, head.repo_confidence = g.repo, g.repo_rule, g.repo_confidence
         head.evidence.append({"rule": "same_service_across_stages", "facts": [g.units[0].anchor.external_id],

@@ -112,15 +112,7 @@ class Declarations:
                 head[root] = g
                 out.append(g)
                 continue
-            h = head[root]
-            h.units.extend(g.units)
-            for ext, claim in g.members.items():
-                h.members.setdefault(ext, claim)
-            h.keys |= g.keys
-            h.names.extend(g.names)
-            h.aliases.extend(g.aliases)
-            h.evidence.extend(g.evidence)
-            h.iac_sets.extend(g.iac_sets)
+            head[root].absorb(g)
         owner = {ext: head[uf.find(i)] for ext, i in index.items()}
         for key in sorted(matched):
             holders = list(dict.fromkeys(owner[f.external_id] for f in matched[key] if f.external_id in owner))
