@@ -33,6 +33,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 
 from portal.queues import worker_queues
+from portal.redis_client import broker_client
 
 log = logging.getLogger(__name__)
 
@@ -59,18 +60,6 @@ def _number(key: str) -> RawSQL:
 
 # --- the broker -------------------------------------------------------------------------------------------
 
-_redis_clients: dict[str, object] = {}
-
-
-def _redis(url: str):
-    import redis
-
-    client = _redis_clients.get(url)
-    if client is None:
-        client = _redis_clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    return client
-
-
 def queue_depths() -> dict[str, int] | None:
     """Messages waiting in each Celery queue (every priority list of it), under the broker's key prefix;
     None when the broker is not Redis."""
@@ -78,7 +67,7 @@ def queue_depths() -> dict[str, int] | None:
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         return None
     prefix = (getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", None) or {}).get("global_keyprefix", "")
-    with _redis(url).pipeline(transaction=False) as pipe:
+    with broker_client(url).pipeline(transaction=False) as pipe:
         for queue in QUEUES:
             for key in (queue, *(f"{queue}{PRIORITY_SEP}{p}" for p in PRIORITY_STEPS)):
                 pipe.llen(prefix + key)

@@ -23,20 +23,15 @@ BASE_QUEUES = ("default", "discovery", "catalog")
 MESSAGE_PRIORITY = {"normal": 6, "high": 0}
 
 
-_brokers: dict = {}
-
-
 def broker_started_at(url: str) -> datetime | None:
     """When the Redis broker at ``url`` last started, by its own clock; None when it is not Redis or does not
     answer. Local Redis keeps no persistence: a message sent before this moment and not yet taken is gone."""
     if urlsplit(url).scheme not in ("redis", "rediss", "unix"):
         return None
     try:
-        import redis
+        from portal.redis_client import broker_client  # not at import: `python -m portal.queues` needs no Django
 
-        client = _brokers.get(url) or _brokers.setdefault(url, redis.Redis.from_url(
-            url, socket_timeout=2, socket_connect_timeout=2))
-        info = client.info("server")
+        info = broker_client(url).info("server")
         return datetime.fromtimestamp(int(info["server_time_usec"]) / 1e6 - int(info["uptime_in_seconds"]),
                                       tz=timezone.utc)
     except Exception:  # no answer: the watchdog's other rules still hold

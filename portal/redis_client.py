@@ -21,3 +21,10 @@ def _client(url: str) -> redis.Redis:
 
 def client() -> redis.Redis:
     return _client(redis_url())
+
+
+@lru_cache(maxsize=4)
+def broker_client(url: str) -> redis.Redis:
+    """The Celery broker at ``url`` (queue depths, the watchdog's restart check), with longer timeouts than
+    the cache's: a broker under load answers INFO and LLEN slower than the cache answers a GET."""
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
