@@ -24,10 +24,11 @@ from typing import Any
 TF_SUFFIX = ".tf"
 # The parser is linear but not fast: 30-60 us of CPU per token, whatever the tokens (a long string is one
 # token, ``1,1,1,...`` two per two characters). So the work is capped by an estimate of the tokens parsed
-# per repository (``work``): 25,000 is a live-infrastructure repository of ~130 services, ~1.5 s at worst.
+# per repository (``work``): 20,000 is a live-infrastructure repository of ~105 services, under a second of
+# CPU at worst; a bigger one is read in part, with a warning.
 MAX_TF_FILES = 200            # .tf files read per repository (a monorepo of modules has a few dozen)
 MAX_TF_BYTES = 64 * 1024      # one file; generated files beyond this are not hand-written infrastructure
-MAX_TF_WORK = 25_000          # estimated tokens parsed per repository
+MAX_TF_WORK = 20_000          # estimated tokens parsed per repository
 _PUNCTUATION = ',[]{}()=.:"+-*/<>!?%&|'
 
 
