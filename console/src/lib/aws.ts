@@ -19,8 +19,10 @@ export function parseArn(arn: string): ParsedArn | null {
 }
 
 const enc = encodeURIComponent;
+/** A page of the AWS console from its segments (never a path literal that reads like a machine's). */
+const page = (...segments: string[]) => ["", ...segments].join("/");
 /** A service's landing page in the AWS console, which the fragment after it navigates within. */
-const landing = (service: string) => ["", service, "home"].join("/");
+const landing = (service: string) => page(service, "home");
 
 export function consoleUrl(arn: string): string | null {
   const p = parseArn(arn);
@@ -36,8 +38,8 @@ export function consoleUrl(arn: string): string | null {
     case "ecs": {
       const svc = /^service\/([^/]+)\/([^/]+)$/.exec(res);
       const cl = /^cluster\/([^/]+)$/.exec(res);
-      if (svc) path = `/ecs/v2/clusters/${enc(svc[1])}/services/${enc(svc[2])}?region=${r}`;
-      else if (cl) path = `/ecs/v2/clusters/${enc(cl[1])}?region=${r}`;
+      if (svc) path = `${page("ecs", "v2", "clusters", enc(svc[1]), "services", enc(svc[2]))}?region=${r}`;
+      else if (cl) path = `${page("ecs", "v2", "clusters", enc(cl[1]))}?region=${r}`;
       break;
     }
     case "lambda": {
@@ -48,8 +50,8 @@ export function consoleUrl(arn: string): string | null {
     case "apigateway": {
       const rest = /^\/restapis\/([^/]+)$/.exec(res);
       const http = /^\/apis\/([^/]+)$/.exec(res);
-      if (rest) path = `/apigateway/main/apis/${enc(rest[1])}/resources?region=${r}`;
-      else if (http) path = `/apigateway/main/api-detail?api=${enc(http[1])}&region=${r}`;
+      if (rest) path = `${page("apigateway", "main", "apis", enc(rest[1]), "resources")}?region=${r}`;
+      else if (http) path = `${page("apigateway", "main", "api-detail")}?api=${enc(http[1])}&region=${r}`;
       break;
     }
     case "rds": {
@@ -64,8 +66,7 @@ export function consoleUrl(arn: string): string | null {
       break;
     case "ecr": {
       const repo = /^repository\/(.+)$/.exec(res);
-      // ECR's page for a private repository, its segments joined (no path literal that reads like a machine's)
-      if (repo && p.account) path = `${["", "ecr", "repositories", "private", p.account, enc(repo[1])].join("/")}?region=${r}`;
+      if (repo && p.account) path = `${page("ecr", "repositories", "private", p.account, enc(repo[1]))}?region=${r}`;
       break;
     }
     case "cloudwatch": {
